@@ -1,0 +1,44 @@
+import pytest
+
+from nlp.cues import count_negations, detect_cues
+from nlp.tokenize import tokenize
+
+# fmt: off
+CUES = [
+    # text, question, request, wish, lack, thanks
+    ("もっと研修を増やしてほしい", False, True, False, True, False),
+    ("丁寧に対応していただきました", False, False, False, False, False),
+    ("検討していただけると助かります", False, True, True, False, False),
+    ("休憩室が欲しい", False, True, False, False, False),
+    ("教えてください", True, True, False, False, False),
+    ("在宅勤務はできますか", True, False, False, False, False),
+    ("ご対応くださりありがとうございました", False, False, False, False, True),
+    ("面談があると良いと思います", False, True, True, False, False),
+    ("今後ともよろしくお願いします", False, False, False, False, False),
+    ("改善すべきだ", False, True, False, True, False),
+    ("給料は良い", False, False, False, False, False),
+    ("", False, False, False, False, False),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,expected", [(c[0], c[1:]) for c in CUES])
+def test_cues_detect(text, expected):
+    assert tuple(detect_cues(tokenize(text))) == expected
+
+
+# fmt: off
+NEGATIONS = [
+    ("良くない", 1),
+    ("良い", 0),
+    ("やりがいを感じない", 1),
+    ("パワハラは一切ない", 1),
+    ("休みが取れないわけではない", 2),
+    ("悪くはないです", 1),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "expected"), NEGATIONS)
+def test_cues_count_negations_after_first_word(text, expected):
+    assert count_negations(tokenize(text), 1) == expected

@@ -1,0 +1,28 @@
+import pytest
+
+from nlp.segment import segment
+from nlp.tokenize import tokenize
+
+# fmt: off
+CASES = [
+    ("給料は良いが、残業が多い。", [("給料は良いが、", False), ("残業が多い。", True)]),
+    ("悪くはないけど対応が遅い", [("悪くはないけど", False), ("対応が遅い", True)]),
+    ("良い。でも高い", [("良い。", False), ("でも高い", True)]),
+    ("良い。しかし高い", [("良い。", False), ("しかし高い", True)]),
+    ("一行目\n二行目", [("一行目", False), ("二行目", False)]),
+    ("楽しいし、給料も良い", [("楽しいし、", False), ("給料も良い", False)]),
+    ("本当に？？", [("本当に？？", False)]),
+    ("", []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_segment_clauses(text, expected):
+    clauses = segment(text, tokenize(text))
+    assert [(text[c.start : c.end], c.after_contrast) for c in clauses] == expected
+
+
+def test_segment_sentence_index_counts_sentences():
+    text = "良い。悪い。普通"
+    assert [c.sentence for c in segment(text, tokenize(text))] == [0, 1, 2]

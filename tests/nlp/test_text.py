@@ -1,0 +1,64 @@
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nlp.text import normalize
+
+# fmt: off
+CASES = [
+    ("", ""),
+    ("   ", ""),
+    ("\t\n\r\n", ""),
+    ("ｻｰﾋﾞｽ残業", "サービス残業"),
+    ("ＡＢＣ１２３＠ｘ．ｊｐ", "ABC123@x.jp"),
+    ("すごーーーい！！！", "すごーい!"),
+    ("本当に？？", "本当に?"),
+    ("良い　　と思う", "良い と思う"),
+    ("一行目\r\n\r\n\r\n二行目", "一行目\n二行目"),
+    ("〜～∼", "〜"),
+    ("スーパ—マン", "スーパーマン"),
+    ("ﾊﾞｶな", "バカな"),
+    ("ゼロ\u200b幅", "ゼロ幅"),
+    ("emoji 😊👍", "emoji 😊👍"),
+    ("\udc80壊れた", "壊れた"),
+    ("①②", "12"),
+]
+# fmt: on
+
+
+def test_text_normalize_cases():
+    for raw, expected in CASES:
+        assert normalize(raw).text == expected, raw
+
+
+def test_text_offsets_point_at_the_source_characters():
+    raw = "  ｻｰﾋﾞｽ残業が　多い！！ ＯＫ"
+    norm = normalize(raw)
+    for i, ch in enumerate(norm.text):
+        start, end = norm.to_original(i, i + 1)
+        source = unicodedata.normalize("NFKC", raw[start:end])
+        assert ch in source or ch in " ー〜" or source.isspace(), (ch, source)
+
+
+@given(st.text(max_size=60))
+def test_text_offset_map_is_monotonic_and_in_bounds(raw):
+    norm = normalize(raw)
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+    previous_end = 0
+    for start, end in zip(norm.starts, norm.ends):
+        assert 0 <= start < end <= len(raw)
+        assert start >= previous_end - 0 or start < previous_end
+        previous_end = end
+    for i in range(len(norm.text)):
+        a, b = norm.to_original(i, len(norm.text))
+        assert 0 <= a <= b <= len(raw)
+
+
+def test_text_to_original_rejects_out_of_range():
+    import pytest
+
+    from nlp.text import OffsetError
+
+    with pytest.raises(OffsetError):
+        normalize("abc").to_original(2, 9)

@@ -1,0 +1,45 @@
+"""The preprocessed comment every analysis step reads: text, tokens, clauses, cues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nlp.cues import ClauseCues, detect_cues
+from nlp.segment import Clause, segment
+from nlp.text import NormalizedText, normalize
+from nlp.tokenize import Token, tokenize
+
+__all__ = ["Doc", "make_doc"]
+
+
+@dataclass(slots=True)
+class Doc:
+    """One normalised, tokenised and segmented comment.
+
+    Token and clause offsets are into ``norm.text``; map them with
+    ``norm.to_original`` before reporting.
+    """
+
+    norm: NormalizedText
+    tokens: list[Token]
+    clauses: list[Clause]
+    cues: list[ClauseCues]
+
+    @property
+    def text(self) -> str:
+        """The normalised text."""
+        return self.norm.text
+
+    def clause_tokens(self, index: int) -> list[Token]:
+        """Return the tokens of clause ``index``."""
+        clause = self.clauses[index]
+        return self.tokens[clause.tok_start : clause.tok_end]
+
+
+def make_doc(text: str) -> Doc:
+    """Normalise, tokenise, segment and find the cues of one comment."""
+    norm = normalize(text)
+    tokens = tokenize(norm.text)
+    clauses = segment(norm.text, tokens)
+    cues = [detect_cues(tokens[c.tok_start : c.tok_end]) for c in clauses]
+    return Doc(norm, tokens, clauses, cues)

@@ -1,0 +1,186 @@
+"""Evaluate a pipeline on a labelled JSONL file (schema: ``data/LABEL_GUIDE.md``).
+
+Metrics: sentiment accuracy and macro-F1 over the four labels, theme micro-F1,
+theme polarity accuracy (on correctly found themes), intent accuracy, PII recall,
+alert recall and false-alert rate, and sentiment accuracy per phenomenon tag.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nlp.io import InputRecord
+from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis
+
+__all__ = ["evaluate", "load_labelled", "score_predictions"]
+
+PRIMARY_METRIC = "sentiment_macro_f1"
+GREATER_IS_BETTER = True
+
+
+def load_labelled(path: str | Path) -> list[dict[str, Any]]:
+    """Read a labelled JSONL file (blank lines skipped)."""
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str, Any]:
+    """Run the pipeline over a labelled file and return all metrics."""
+    gold = load_labelled(path)
+    pipe = Pipeline(config or PipelineConfig())
+    records = [
+        InputRecord(id=str(g["id"]), text=g["text"], attributes={},
+                    pack=g.get("pack") or g.get("domain"))
+        for g in gold
+    ]
+    predictions = pipe.analyze_records(records)
+    metrics = score_predictions(gold, predictions)
+    metrics["pipeline_version"] = pipe.version
+    metrics["config"] = pipe.config.model_dump(mode="json")
+    return metrics
+
+
+def score_predictions(
+    gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
+) -> dict[str, Any]:
+    """Compare predictions with gold records (same order)."""
+    sentiment_pairs = [(g["sentiment"], p.sentiment or "neutral") for g, p in zip(gold, predictions, strict=True)]
+    intent_pairs = [(g["intent"], p.intent or "other") for g, p in zip(gold, predictions, strict=True)]
+    metrics: dict[str, Any] = {"n": len(gold)}
+    metrics["sentiment_accuracy"] = _accuracy(sentiment_pairs)
+    metrics["sentiment_macro_f1"], metrics["sentiment_per_class"] = _macro_f1(sentiment_pairs, SENTIMENTS)
+    metrics["sentiment_confusion"] = _confusion(sentiment_pairs)
+    metrics["intent_accuracy"] = _accuracy(intent_pairs)
+    metrics["intent_macro_f1"], _ = _macro_f1(intent_pairs, INTENTS)
+    metrics.update(_theme_metrics(gold, predictions))
+    metrics.update(_alert_metrics(gold, predictions))
+    metrics.update(_pii_metrics(gold, predictions))
+    metrics["sentiment_accuracy_by_tag"] = _by_tag(gold, sentiment_pairs)
+    metrics["errors"] = sum(p.error is not None for p in predictions)
+    return metrics
+
+
+def _accuracy(pairs: Sequence[tuple[str, str]]) -> float:
+    return round(sum(g == p for g, p in pairs) / len(pairs), 4) if pairs else 0.0
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "support": tp + fn}
+
+
+def _macro_f1(
+    pairs: Sequence[tuple[str, str]], labels: Iterable[str]
+) -> tuple[float, dict[str, dict[str, float]]]:
+    per_class = {}
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in pairs)
+        fp = sum(g != label and p == label for g, p in pairs)
+        fn = sum(g == label and p != label for g, p in pairs)
+        per_class[label] = _prf(tp, fp, fn)
+    present = [v["f1"] for v in per_class.values() if v["support"]]
+    return (round(sum(present) / len(present), 4) if present else 0.0), per_class
+
+
+def _confusion(pairs: Sequence[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = {g: dict.fromkeys(SENTIMENTS, 0) for g in SENTIMENTS}
+    for g, p in pairs:
+        table.setdefault(g, dict.fromkeys(SENTIMENTS, 0))[p] = table[g].get(p, 0) + 1
+    return table
+
+
+def _theme_metrics(
+    gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
+) -> dict[str, Any]:
+    tp = fp = fn = polarity_ok = 0
+    per_theme: dict[str, Counter[str]] = defaultdict(Counter)
+    for g, p in zip(gold, predictions, strict=True):
+        gold_themes: dict[str, str] = g.get("themes") or {}
+        predicted = {t.id: t.polarity for t in p.themes}
+        for theme, polarity in gold_themes.items():
+            if theme in predicted:
+                tp += 1
+                per_theme[theme]["tp"] += 1
+                polarity_ok += predicted[theme] == polarity
+            else:
+                fn += 1
+                per_theme[theme]["fn"] += 1
+        for theme in predicted.keys() - gold_themes.keys():
+            fp += 1
+            per_theme[theme]["fp"] += 1
+    micro = _prf(tp, fp, fn)
+    return {
+        "theme_micro_f1": micro["f1"],
+        "theme_precision": micro["precision"],
+        "theme_recall": micro["recall"],
+        "theme_polarity_accuracy": round(polarity_ok / tp, 4) if tp else 0.0,
+        "theme_per_class": {
+            t: _prf(c["tp"], c["fp"], c["fn"]) for t, c in sorted(per_theme.items())
+        },
+    }
+
+
+def _alert_metrics(
+    gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
+) -> dict[str, Any]:
+    def gold_alert(g: dict[str, Any]) -> bool:
+        if "alert" in g:
+            return bool(g["alert"])
+        return "harassment" in (g.get("themes") or {})  # schema without the optional field
+
+    pairs = [(gold_alert(g), p.alert.flag) for g, p in zip(gold, predictions, strict=True)]
+    positives = [p for g, p in pairs if g]
+    negatives = [p for g, p in pairs if not g]
+    return {
+        "alert_recall": round(sum(positives) / len(positives), 4) if positives else None,
+        "alert_false_rate": round(sum(negatives) / len(negatives), 4) if negatives else None,
+        "alert_support": len(positives),
+        "alert_missed_ids": [
+            g["id"] for g, p in zip(gold, predictions, strict=True) if gold_alert(g) and not p.alert.flag
+        ],
+    }
+
+
+def _pii_metrics(
+    gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
+) -> dict[str, Any]:
+    found = total = typed = 0
+    missed: list[str] = []
+    for g, p in zip(gold, predictions, strict=True):
+        for item in g.get("pii") or []:
+            total += 1
+            start = g["text"].find(item["text"])
+            end = start + len(item["text"])
+            covering = [s for s in p.pii if s.start <= start and s.end >= end] if start >= 0 else []
+            if covering:
+                found += 1
+                typed += any(s.type == item["type"] for s in covering)
+            else:
+                missed.append(f"{g['id']}:{item['text']}")
+    return {
+        "pii_recall": round(found / total, 4) if total else None,
+        "pii_type_accuracy": round(typed / found, 4) if found else None,
+        "pii_support": total,
+        "pii_missed": missed,
+    }
+
+
+def _by_tag(
+    gold: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]]
+) -> dict[str, dict[str, float]]:
+    buckets: dict[str, list[bool]] = defaultdict(list)
+    for g, (gs, ps) in zip(gold, pairs, strict=True):
+        for tag in g.get("tags") or []:
+            buckets[tag].append(gs == ps)
+    return {
+        tag: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)}
+        for tag, v in sorted(buckets.items())
+    }

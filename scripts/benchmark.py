@@ -1,0 +1,101 @@
+"""Throughput and memory of `analyze` next to the fugashi floor, in the same run.
+
+Usage: python scripts/benchmark.py [--n 10000] [--output benchmarks/results.json]
+
+The corpus is the repository's labelled comments of 20-100 characters (mean about
+50), cycled to N comments. The floor is raw fugashi: tokenise and read lemma + POS
+of every word, one process. `analyze` is measured in one process and with a
+process pool of one worker per CPU (how `koe analyze --workers 0` runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import time
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any
+
+from nlp.evaluation import load_labelled
+from nlp.io import InputRecord
+from nlp.parallel import analyze_stream, default_workers
+from nlp.pipeline import Pipeline, PipelineConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus(n: int) -> list[str]:
+    """N comments of typical length, cycled from the labelled files in data/."""
+    texts = [
+        g["text"]
+        for path in sorted((ROOT / "data").glob("*.jsonl"))
+        for g in load_labelled(path)
+        if 20 <= len(g["text"]) <= 100
+    ]
+    return list(islice(cycle(texts), n))
+
+
+def fugashi_floor(texts: list[str]) -> float:
+    """Comments per second of raw fugashi reading lemma and POS of every word."""
+    import fugashi
+
+    tagger = fugashi.Tagger()
+    started = time.perf_counter()
+    for text in texts:
+        for word in tagger(text):
+            _ = (word.feature.lemma, word.feature.pos1, word.feature.pos2)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def analyze_rate(texts: list[str], workers: int) -> float:
+    """Comments per second of the full pipeline (fast profile)."""
+    config = PipelineConfig()
+    records = [InputRecord(str(i), t, {}) for i, t in enumerate(texts)]
+    pipe = Pipeline(config) if workers == 1 else None
+    if pipe is not None:
+        pipe.analyze(texts[:50])  # warm caches, as a long-running process would be
+    started = time.perf_counter()
+    count = sum(1 for _ in analyze_stream(records, config, workers=workers, pipeline=pipe))
+    return count / (time.perf_counter() - started)
+
+
+def run(n: int) -> dict[str, Any]:
+    """Run every measurement and return the results."""
+    texts = corpus(n)
+    workers = default_workers()
+    results: dict[str, Any] = {
+        "n_comments": n,
+        "mean_chars": round(statistics.mean(len(t) for t in texts), 1),
+        "cpus": workers,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    results["fugashi_floor_per_s"] = round(fugashi_floor(texts))
+    results["analyze_1_process_per_s"] = round(analyze_rate(texts, 1))
+    results[f"analyze_{workers}_processes_per_s"] = round(analyze_rate(texts, workers))
+    results["peak_rss_mib_main"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    results["peak_rss_mib_worker"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    results = run(args.n)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print("| measurement | value |\n|---|---|")
+    for key, value in results.items():
+        print(f"| {key} | {value} |")
+
+
+if __name__ == "__main__":
+    main()

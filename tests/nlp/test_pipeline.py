@@ -1,0 +1,113 @@
+import json
+
+import pytest
+
+from nlp.io import InputRecord
+from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.results import ErrorInfo
+
+
+def test_pipeline_result_shape_and_offsets(tiny_pipeline):
+    text = "給料は良いが、田中課長に怒鳴られることが多い。連絡は090-1234-5678まで"
+    result = tiny_pipeline.analyze([text])[0]
+    data = result.to_dict()
+    assert set(data) >= {
+        "id", "pack", "sentiment", "sentiment_scores", "themes", "intent", "alert", "pii",
+        "text_redacted", "clauses", "error",
+    }
+    assert data["error"] is None
+    assert data["sentiment"] == "mixed"
+    assert data["alert"]["flag"] is True and data["alert"]["reasons"] == ["harassment"]
+    assert {p["type"] for p in data["pii"]} == {"name", "phone"}
+    assert "田中" not in data["text_redacted"] and "090" not in data["text_redacted"]
+    assert "［氏名］" in data["text_redacted"] and "［電話番号］" in data["text_redacted"]
+    for span in data["pii"]:
+        assert text[span["start"] : span["end"]] in {"田中", "090-1234-5678"}
+    for theme in data["themes"]:
+        for ev in theme["evidence"]:
+            assert text[ev["start"] : ev["end"]] == ev["text"]
+    assert [c["sentiment"] for c in data["clauses"]][:2] == ["positive", "negative"]
+    json.dumps(data, ensure_ascii=False)  # JSON-serialisable
+
+
+def test_pipeline_offsets_refer_to_original_text(tiny_pipeline):
+    text = "ｻｰﾋﾞｽ残業が　多い！！　ＯＫ"
+    data = tiny_pipeline.analyze([text])[0].to_dict()
+    for clause in data["clauses"]:
+        assert 0 <= clause["start"] < clause["end"] <= len(text)
+    workload = [t for t in data["themes"] if t["id"] == "workload"]
+    assert workload and text[workload[0]["evidence"][0]["start"]:].startswith("ｻｰﾋﾞｽ残業")
+
+
+# fmt: off
+BAD_INPUTS = [
+    ("", "empty_text"),
+    ("   \n\t ", "empty_text"),
+    ("x" * 100_001, "text_too_long"),
+]
+SURVIVES = ["😊😊", "\x00\x07制御文字\x1b", "\udc80壊れた", "Mixed English と日本語 text", "ｗｗｗ",
+            "〜", "あ" * 20_000]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "code"), BAD_INPUTS)
+def test_pipeline_bad_comment_gets_error_and_batch_goes_on(tiny_pipeline, text, code):
+    results = tiny_pipeline.analyze([text, "良い"])
+    assert results[0].error is not None and results[0].error.code == code
+    assert results[1].error is None and results[1].sentiment == "positive"
+
+
+@pytest.mark.parametrize("text", SURVIVES)
+def test_pipeline_odd_inputs_are_analysed(tiny_pipeline, text):
+    result = tiny_pipeline.analyze([text])[0]
+    assert result.error is None
+    assert result.sentiment in {"positive", "negative", "neutral", "mixed"}
+
+
+def test_pipeline_record_errors_and_unknown_pack_per_row(tiny_pipeline):
+    records = [
+        InputRecord("a", None, {}, error=ErrorInfo("invalid_json", "line 1: bad")),
+        InputRecord("b", "良い", {"dept": "営業"}, pack="nope"),
+        InputRecord("c", "対応が遅い", {"dept": "営業"}, pack="customer"),
+    ]
+    a, b, c = tiny_pipeline.analyze_records(records)
+    assert a.error.code == "invalid_json"
+    assert b.error.code == "unknown_pack" and "employee" in b.error.message
+    assert c.error is None and c.pack == "customer" and c.to_dict()["dept"] == "営業"
+    assert [r.id for r in (a, b, c)] == ["a", "b", "c"]
+
+
+def test_pipeline_unknown_default_pack_fails_fast(tiny_config):
+    from nlp.errors import UnknownPackError
+
+    with pytest.raises(UnknownPackError, match="customer, employee"):
+        Pipeline(tiny_config.model_copy(update={"pack": "nope"}))
+
+
+def test_pipeline_unknown_backend_lists_names():
+    from nlp.errors import UnknownBackendError
+
+    with pytest.raises(UnknownBackendError, match="lexicon.v1"):
+        Pipeline(PipelineConfig(sentiment_backend="nope.v1"))
+
+
+def test_pipeline_config_file_matches_defaults():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "default.toml"
+    assert PipelineConfig.from_toml(path) == PipelineConfig()
+
+
+def test_pipeline_pii_terms_are_redacted(tiny_config):
+    pipe = Pipeline(tiny_config.model_copy(update={"pii_terms": ("川崎工場",)}))
+    data = pipe.analyze(["川崎工場の設備が古い"])[0].to_dict()
+    assert data["text_redacted"].startswith("［固有名］")
+
+
+def test_pipeline_parallel_stream_keeps_order(tiny_config):
+    from nlp.parallel import analyze_stream
+
+    records = [InputRecord(str(i), t, {}) for i, t in enumerate(["良い", "悪い", "", "遅い"] * 30)]
+    serial = [r.to_dict() for r in analyze_stream(records, tiny_config, chunk_size=7)]
+    parallel = [r.to_dict() for r in analyze_stream(records, tiny_config, workers=2, chunk_size=7)]
+    assert parallel == serial

@@ -21,9 +21,12 @@ NEGATION_AUX = frozenset({"ない", "ず", "ぬ"})
 # 「やりがいを感じない」「休みが取れない」「問題はない」.
 _LIGHT_PREDICATES = frozenset(
     {"感ずる", "感じる", "取れる", "取る", "持てる", "持つ", "出来る", "有る", "居る", "得る",
-     "見える", "言える", "貰える", "為る", "成る", "湧く", "出る", "見当たる", "受ける"}
+     "見える", "言える", "貰える", "為る", "成る", "湧く", "出る", "見当たる", "受ける",
+     "見る", "聞く", "起こる", "起きる"}
 )
-_NEGATION_BRIDGES = frozenset({"訳", "事", "筈", "の", "ん", "一切", "何も", "特に"})
+_NEGATION_BRIDGES = frozenset(
+    {"訳", "事", "筈", "の", "ん", "一切", "何も", "特に", "回", "度", "全く", "全然", "余り"}
+)
 _REQUEST_AFTER_TE = frozenset({"欲しい", "下さる", "頂く", "貰う", "頂ける", "貰える"})
 _WISH_PREDICATES = frozenset({"良い", "嬉しい", "助かる", "有り難い", "幸い", "有難い"})
 _CONDITIONALS = frozenset({"ば", "と", "たら", "なら"})
@@ -76,7 +79,7 @@ def count_negations(tokens: Sequence[Token], start: int) -> int:
             negations += 1
         elif tok.pos1 in {"助詞", "空白", "助動詞", "接尾辞", "副詞"}:
             continue
-        elif tok.lemma in _NEGATION_BRIDGES or tok.pos2 == "非自立可能":
+        elif tok.lemma in _NEGATION_BRIDGES or tok.pos2 in {"非自立可能", "数詞"}:
             continue
         elif tok.pos1 in {"補助記号", "記号"}:
             break

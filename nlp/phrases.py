@@ -15,6 +15,17 @@ __all__ = ["PhraseIndex", "phrase_lemmas"]
 
 V = TypeVar("V")
 
+# Negation auxiliaries are one word for matching: ない (ない), ず (ません, ず), ぬ.
+_NEGATIONS = frozenset({"ない", "ず", "ぬ"})
+
+
+def _canon(lemma: str) -> str:
+    return "ない" if lemma in _NEGATIONS else lemma
+
+
+def _same(tok: Token, lemma: str) -> bool:
+    return _canon(tok.lemma) == lemma or tok.surface == lemma
+
 
 def phrase_lemmas(phrase: str, *, content_only: bool = False) -> tuple[str, ...]:
     """Tokenise a phrase as comments are tokenised and return its lemma sequence."""
@@ -35,8 +46,9 @@ class PhraseIndex(Generic[V]):
     def add(self, lemmas: Sequence[str], value: V) -> None:
         """Add one phrase (a non-empty lemma sequence)."""
         if lemmas:
-            bucket = self._index.setdefault(lemmas[0], [])
-            bucket.append((tuple(lemmas), value))
+            canon = tuple(_canon(lemma) for lemma in lemmas)
+            bucket = self._index.setdefault(canon[0], [])
+            bucket.append((canon, value))
             bucket.sort(key=lambda entry: -len(entry[0]))
 
     def __contains__(self, lemma: object) -> bool:
@@ -54,15 +66,13 @@ class PhraseIndex(Generic[V]):
         phrase lemma by its lemma or its surface.
         """
         tok = tokens[positions[p]]
-        bucket = self._index.get(tok.lemma) or self._index.get(tok.surface)
+        bucket = self._index.get(_canon(tok.lemma)) or self._index.get(tok.surface)
         if not bucket:
             return None
         for lemmas, value in bucket:
             n = len(lemmas)
             if p + n <= len(positions) and all(
-                tokens[positions[p + k]].lemma == lemmas[k]
-                or tokens[positions[p + k]].surface == lemmas[k]
-                for k in range(1, n)
+                _same(tokens[positions[p + k]], lemmas[k]) for k in range(1, n)
             ):
                 return n, value
         return None

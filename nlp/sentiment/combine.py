@@ -27,11 +27,11 @@ class CombineConfig(BaseModel):
     #: weight of a clause that is followed by a contrasting clause
     before_contrast_weight: float = 0.6
     #: evidence scale: total evidence T gives 63 % non-neutral mass
-    temperature: float = 0.7
+    temperature: float = 0.5
     #: balance (weaker side / stronger side) at which mixed and one-sided break even
-    mixed_balance: float = 0.35
+    mixed_balance: float = 0.2
     #: each side needs at least this much evidence for "mixed"
-    mixed_min_side: float = 0.5
+    mixed_min_side: float = 0.4
     #: |clause score| below this is neutral
     neutral_band: float = 0.25
 

@@ -38,6 +38,9 @@ _INTENSIFIERS = frozenset(
 _DOWNTONERS = frozenset(
     {"少し", "ちょっと", "一寸", "やや", "若干", "多少", "少々", "まあまあ", "ちょい", "比較的"}
 )
+# Strength of a complaint made without any evaluative word.
+_IMPLICIT = 0.5
+_NOTHING_TO_SAY = frozenset({"特に", "別に", "特段"})
 _SARCASM_LEMMAS = frozenset({"流石", "さすが"})
 _SARCASM_SURFACES = frozenset({"笑", "w", "ww", "www", "草"})
 
@@ -79,12 +82,24 @@ class LexiconSentiment(SentimentBackend):
         return [self._score_doc(doc) for doc in docs]
 
     def _score_doc(self, doc: Doc) -> list[ClauseScore]:
-        items = [self._items(doc.clause_tokens(i)) for i in range(len(doc.clauses))]
+        items = []
+        for i in range(len(doc.clauses)):
+            tokens = doc.clause_tokens(i)
+            found = self._items(tokens)
+            if not found and not doc.cues[i].question:
+                found = _denial(tokens)
+            items.append(found)
         sarcastic = _sarcastic_sentences(doc, items)
-        return [
+        scores = [
             _clause_score(clause_items, cues, doc.clauses[i].sentence in sarcastic)
             for i, (clause_items, cues) in enumerate(zip(items, doc.cues, strict=True))
         ]
+        for i in range(1, len(scores)):
+            # 「〜は良かった。ただ、〜」: a plain clause after praise and a contrast is the catch.
+            if doc.clauses[i].after_contrast and scores[i - 1].score > 0 and not scores[i].items:
+                if not doc.cues[i].question:
+                    scores[i] = ClauseScore(-_IMPLICIT, scores[i].items)
+        return scores
 
     def _items(self, tokens: Sequence[Token]) -> list[PolarItem]:
         content = [i for i, t in enumerate(tokens) if self._is_content(t)]
@@ -113,6 +128,20 @@ class LexiconSentiment(SentimentBackend):
         return True
 
 
+def _denial(tokens: Sequence[Token]) -> list[PolarItem]:
+    """「返事がありません」「休めない」「マニュアルが一切ない」: a denied action or thing.
+
+    Used only for clauses without any lexicon word; 「特にない」 stays neutral.
+    """
+    if any(t.lemma in _NOTHING_TO_SAY for t in tokens):
+        return []
+    for i, tok in enumerate(tokens):
+        absent = tok.lemma in {"無い", "無し"} and tok.pos1 in {"形容詞", "名詞"}
+        if absent or (tok.pos1 == "動詞" and count_negations(tokens, i + 1) % 2):
+            return [PolarItem(tok.start, tok.end, -_IMPLICIT)]
+    return []
+
+
 def _intensity(tokens: Sequence[Token], first: int) -> float:
     for tok in tokens[max(0, first - 2) : first]:
         if tok.lemma in _INTENSIFIERS or tok.surface in _INTENSIFIERS:
@@ -126,7 +155,7 @@ def _apply_negation(score: float, negations: int) -> float:
     if negations % 2 == 0:
         return score * (0.6 if negations else 1.0)  # 「ないわけではない」 is lukewarm
     # 「良くない」 is as bad as 「悪い」; 「悪くない」 is only mildly good.
-    return -score if score > 0 else -score * 0.4
+    return -score if score > 0 else -score * 0.25
 
 
 def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[int]:

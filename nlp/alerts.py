@@ -113,7 +113,7 @@ def detect_alert(doc: Doc, scores: Sequence[ClauseScore]) -> AlertResult:
         )
         p = 0
         while p < len(words):
-            found = cues.match(tokens, words, p)
+            found = cues.match(tokens, words, p) if cues.starts(tokens[words[p]]) else None
             if found is None:
                 p += 1
                 continue
@@ -135,7 +135,7 @@ def _excluded_positions(
 ) -> set[int]:
     hidden: set[int] = set()
     for p in range(len(words)):
-        found = excludes.match(tokens, words, p)
+        found = excludes.match(tokens, words, p) if excludes.starts(tokens[words[p]]) else None
         if found:
             hidden.update(range(p, p + found[0]))
     return hidden

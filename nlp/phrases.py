@@ -54,6 +54,10 @@ class PhraseIndex(Generic[V]):
     def __contains__(self, lemma: object) -> bool:
         return lemma in self._index
 
+    def starts(self, tok: Token) -> bool:
+        """Cheap pre-check: could a phrase start at this word?"""
+        return tok.lemma in self._index or tok.surface in self._index or tok.lemma in _NEGATIONS
+
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._index.values())
 

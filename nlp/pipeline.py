@@ -158,7 +158,7 @@ class Pipeline:
             sentiment=label,
             probabilities=probabilities,
             themes=self.matcher(p.pack).match(doc.tokens),
-            intent=detect_intent(doc, label, probabilities),
+            intent=detect_intent(doc, label, scores),
             alert=detect_alert(doc, scores),
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,

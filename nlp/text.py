@@ -7,6 +7,7 @@ came from, so spans found later are reported in original offsets.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,15 @@ _TILDES = frozenset("~∼〜〰")
 _DASHES = frozenset("-‐‑‒–—―−─")
 # Combining voiced/semi-voiced marks, including the half-width forms.
 _VOICING = frozenset("\u3099\u309a\uff9e\uff9f\u309b\u309c")
-_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+# Anything the slow path could change, for NFKC-normal text: whitespace other than
+# single inner spaces, control/format/surrogate/private characters, tilde and dash
+# variants, voicing marks, repeated marks.
+_NEEDS_WORK = re.compile(
+    r"^\s|\s$|[^\S ]|  |[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    r"\ufeff\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff\U000f0000-\U0010ffff~∼〰‐‑‒–—―−─\-\u3099-\u309c\uff9e\uff9f]"
+    r"|([!?。、,.・…ー〜])\1"
+)
 
 
 class OffsetError(ValueError):
@@ -36,13 +45,16 @@ class NormalizedText:
 
     original: str
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    #: per normalised character, the original span; ``None`` when text == original
+    starts: tuple[int, ...] | None
+    ends: tuple[int, ...] | None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised span ``[start, end)`` to original offsets."""
         if not 0 <= start <= end <= len(self.text):
             raise OffsetError(f"span ({start}, {end}) outside text of length {len(self.text)}")
+        if self.starts is None or self.ends is None:
+            return start, end
         if start == end:
             pos = self.starts[start] if start < len(self.text) else len(self.original)
             return pos, pos
@@ -60,6 +72,8 @@ def normalize(original: str) -> NormalizedText:
         >>> normalize("ｻｰﾋﾞｽ残業  ばかり！！").text
         'サービス残業 ばかり!'
     """
+    if unicodedata.is_normalized("NFKC", original) and not _NEEDS_WORK.search(original):
+        return NormalizedText(original, original, None, None)  # the common, fast case
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -75,22 +75,42 @@ def _tokenize_line(line: str, offset: int) -> list[Token]:
     tokens: list[Token] = []
     cursor = 0
     for row in parsed.split("\n"):
-        fields = row.split("\t")
-        if len(fields) < 7:
+        fields = _ROWS.get(row) or _parse_row(row)
+        if fields is None:
             continue  # the EOS line
-        surface, lemma, cform = fields[0], fields[3], fields[6]
-        pos = fields[4].split("-")
-        pos1, pos2, pos3 = (pos + ["", "", ""])[:3]
+        surface = fields[0]
         start = line.find(surface, cursor)
         if start < 0:
             # MeCab never rewrites characters, so a miss means our format broke.
             raise RuntimeError(f"token {surface!r} not found in text after {cursor}")
         cursor = start + len(surface)
-        tokens.append(
-            Token(surface, clean_lemma(lemma, surface), pos1, pos2, pos3, cform,
-                  offset + start, offset + cursor)
-        )
+        if fields[2] == "補助記号" and len(surface) > 1 and not surface.isascii():
+            # MeCab glues symbol runs (😊😊, 👍🏻, 😊。): one token per character, so
+            # each emoji can be looked up on its own.
+            for k, ch in enumerate(surface):
+                tokens.append(Token(ch, ch, *fields[2:], offset + start + k, offset + start + k + 1))
+        else:
+            tokens.append(Token(*fields, offset + start, offset + cursor))
     return tokens
+
+
+# Parsed output rows, memoised: a few thousand rows (particles, common words) make
+# up most of any corpus, so most rows are split only once per process.
+_ROWS: dict[str, tuple[str, str, str, str, str, str]] = {}
+_MAX_ROWS = 200_000
+
+
+def _parse_row(row: str) -> tuple[str, str, str, str, str, str] | None:
+    fields = row.split("\t")
+    if len(fields) < 7:
+        return None
+    surface, lemma, cform = fields[0], fields[3], fields[6]
+    pos = fields[4].split("-")
+    pos1, pos2, pos3 = (pos + ["", "", ""])[:3]
+    parsed = (surface, clean_lemma(lemma, surface), pos1, pos2, pos3, cform)
+    if len(_ROWS) < _MAX_ROWS:
+        _ROWS[row] = parsed
+    return parsed
 
 
 def _unidic_args() -> str:

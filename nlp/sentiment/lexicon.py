@@ -106,7 +106,10 @@ class LexiconSentiment(SentimentBackend):
         found: list[PolarItem] = []
         p = 0
         while p < len(content):
-            match = self.lexicon.match(tokens, content, p)
+            match = (
+                self.lexicon.match(tokens, content, p)
+                if self.lexicon.starts(tokens[content[p]]) else None
+            )
             if match is None:
                 p += 1
                 continue

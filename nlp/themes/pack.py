@@ -1,0 +1,191 @@
+"""Theme packs: the taxonomy of ``shared/design/taxonomy.md`` as versioned YAML data.
+
+Two packs ship with koe (``employee`` and ``customer``, under ``nlp/themes/packs/``);
+a user can load their own file with the same schema.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nlp.errors import PackError, UnknownPackError
+
+__all__ = [
+    "Label",
+    "Polarity",
+    "Theme",
+    "ThemeExample",
+    "ThemePack",
+    "available_packs",
+    "load_pack",
+]
+
+logger = logging.getLogger(__name__)
+
+Polarity = Literal["positive", "negative", "neutral"]
+
+_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+_PACK_SUFFIXES = (".yaml", ".yml")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Label(_Frozen):
+    """A text in Japanese and English."""
+
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ThemeExample(_Frozen):
+    """A short comment that talks about the theme, with the theme's polarity in it."""
+
+    text: str = Field(min_length=1)
+    polarity: Polarity
+
+
+class Theme(_Frozen):
+    """One theme: stable id, labels, and the cue expressions that signal it.
+
+    Cues are matched on the lemmas of content words (see :class:`nlp.themes.ThemeMatcher`);
+    ``…`` inside a cue allows a gap of up to four words. A cue match that shares a word
+    with a match of one of the theme's ``exclude`` expressions is dropped.
+    """
+
+    id: str = Field(pattern=_ID_PATTERN)
+    label: Label
+    description: Label | None = None
+    cues: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+    examples: tuple[ThemeExample, ...] = ()
+
+    @field_validator("cues", "exclude")
+    @classmethod
+    def _check_expressions(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(value.strip() for value in values)
+        if any(not value for value in cleaned):
+            raise ValueError("expressions must not be empty")
+        duplicates = sorted({value for value in cleaned if cleaned.count(value) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate expressions: {', '.join(duplicates)}")
+        return cleaned
+
+
+class ThemePack(_Frozen):
+    """A versioned set of themes for one kind of feedback (``employee``, ``customer``)."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    version: int = Field(ge=1)
+    label: Label
+    description: Label | None = None
+    themes: tuple[Theme, ...] = Field(min_length=1)
+
+    @field_validator("themes")
+    @classmethod
+    def _check_unique_ids(cls, themes: tuple[Theme, ...]) -> tuple[Theme, ...]:
+        ids = [theme.id for theme in themes]
+        duplicates = sorted({theme_id for theme_id in ids if ids.count(theme_id) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate theme ids: {', '.join(duplicates)}")
+        return themes
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        """The theme ids in pack order."""
+        return tuple(theme.id for theme in self.themes)
+
+    def theme(self, theme_id: str) -> Theme:
+        """Return the theme with id ``theme_id``.
+
+        Raises:
+            KeyError: no theme of the pack has this id.
+        """
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+
+def available_packs() -> list[str]:
+    """Return the ids of the built-in packs, sorted.
+
+    Example:
+        >>> available_packs()
+        ['customer', 'employee']
+    """
+    return list(_builtin_ids())
+
+
+def load_pack(name_or_path: str) -> ThemePack:
+    """Load a built-in pack by id, or a user pack from a ``.yaml``/``.yml`` file.
+
+    Built-in packs are read once per process and shared.
+
+    Args:
+        name_or_path: a built-in pack id (see :func:`available_packs`) or a file path.
+
+    Returns:
+        The validated pack.
+
+    Raises:
+        UnknownPackError: neither a built-in id nor an existing pack file.
+        PackError: the file is not valid YAML or does not follow the pack schema.
+
+    Example:
+        >>> load_pack("employee").theme_ids[:3]
+        ('psychological_safety', 'fairness', 'transparency')
+    """
+    if name_or_path in _builtin_ids():
+        return _load_builtin(name_or_path)
+    path = Path(name_or_path)
+    if path.suffix.lower() in _PACK_SUFFIXES and path.is_file():
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PackError(f"theme pack {path.name}: cannot read file: {exc}") from exc
+        return _parse(source, path.name)
+    raise UnknownPackError(name_or_path, available_packs())
+
+
+@functools.cache
+def _builtin_ids() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            entry.name.rsplit(".", 1)[0]
+            for entry in _packs_dir().iterdir()
+            if entry.name.endswith(_PACK_SUFFIXES)
+        )
+    )
+
+
+@functools.cache
+def _load_builtin(name: str) -> ThemePack:
+    filename = f"{name}.yaml"
+    pack = _parse(_packs_dir().joinpath(filename).read_text(encoding="utf-8"), filename)
+    logger.debug("loaded theme pack %s v%d (%d themes)", pack.id, pack.version, len(pack.themes))
+    return pack
+
+
+def _parse(source: str, filename: str) -> ThemePack:
+    try:
+        data: Any = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise PackError(f"theme pack {filename}: invalid YAML: {exc}") from exc
+    try:
+        return ThemePack.model_validate(data)
+    except ValidationError as exc:
+        raise PackError(f"theme pack {filename}: {exc}") from exc
+
+
+def _packs_dir() -> Traversable:
+    return resources.files("nlp.themes").joinpath("packs")

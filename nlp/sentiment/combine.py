@@ -45,6 +45,16 @@ def clause_polarity(score: float, config: CombineConfig) -> Polarity:
     return "neutral"
 
 
+def _sides(score: ClauseScore) -> tuple[float, float]:
+    """Positive and negative evidence of a clause (its total when it has no items)."""
+    if not score.items:
+        return max(score.score, 0.0), max(-score.score, 0.0)
+    pos = sum(item.score for item in score.items if item.score > 0)
+    neg = -sum(item.score for item in score.items if item.score < 0)
+    rest = score.score - (pos - neg)  # adjustments made on the clause as a whole
+    return pos + max(rest, 0.0), neg + max(-rest, 0.0)
+
+
 def combine(
     clauses: Sequence[Clause], scores: Sequence[ClauseScore], config: CombineConfig
 ) -> tuple[Sentiment, SentimentScores]:
@@ -53,12 +63,12 @@ def combine(
     for i, score in enumerate(scores):
         followed_by_contrast = i + 1 < len(clauses) and clauses[i + 1].after_contrast
         weight = config.before_contrast_weight if followed_by_contrast else 1.0
-        if score.score > 0:
-            pos += weight * score.score
-            raw_pos += score.score
-        else:
-            neg -= weight * score.score
-            raw_neg -= score.score
+        # Sides are summed per item, so 「価格は満足、画質は不満」 is mixed, not zero.
+        clause_pos, clause_neg = _sides(score)
+        pos += weight * clause_pos
+        neg += weight * clause_neg
+        raw_pos += clause_pos
+        raw_neg += clause_neg
     total = pos + neg
     strength = 1.0 - math.exp(-total / config.temperature)
     mixedness = 0.0

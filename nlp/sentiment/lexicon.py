@@ -162,21 +162,31 @@ def _apply_negation(score: float, negations: int) -> float:
 
 
 def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[int]:
-    """Sentences with a sarcasm marker and a complaint: their praise is ironic."""
-    marked = {
-        doc.clauses[i].sentence
-        for i in range(len(doc.clauses))
-        if any(
-            t.lemma in _SARCASM_LEMMAS or t.surface in _SARCASM_SURFACES
-            for t in doc.clause_tokens(i)
-        )
-    }
-    if not marked:
-        return set()
-    negative = {
+    """Sentences whose praise is ironic.
+
+    A marker (さすが, 笑, w) in a sentence with a complaint, or praise closed with
+    「〜ですね」 in a comment that also complains elsewhere:
+    「送料の方が高いなんて、素晴らしいポイント制度ですね」.
+    """
+    negative_sentences = {
         doc.clauses[i].sentence for i, its in enumerate(items) if any(x.score < 0 for x in its)
     }
-    return marked & negative
+    ironic: set[int] = set()
+    for i, clause in enumerate(doc.clauses):
+        tokens = doc.clause_tokens(i)
+        marked = any(t.lemma in _SARCASM_LEMMAS or t.surface in _SARCASM_SURFACES for t in tokens)
+        if marked and clause.sentence in negative_sentences:
+            ironic.add(clause.sentence)
+        praised = any(x.score > 0 for x in items[i])
+        if praised and _ends_with_ne(tokens) and (negative_sentences - {clause.sentence}
+                                                  or any(t.lemma == "なんて" for t in tokens)):
+            ironic.add(clause.sentence)
+    return ironic
+
+
+def _ends_with_ne(tokens: Sequence[Token]) -> bool:
+    words = [t for t in tokens if t.pos1 != "補助記号"]
+    return len(words) >= 2 and words[-1].surface == "ね" and words[-2].lemma in {"です", "だ"}
 
 
 def _clause_score(items: Iterable[PolarItem], cues: ClauseCues, sarcastic: bool) -> ClauseScore:

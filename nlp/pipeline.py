@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,9 @@ from nlp.io import InputRecord
 from nlp.pii import detect_pii
 from nlp.registry import sentiment_backends
 from nlp.render import build_result
-from nlp.results import CommentAnalysis, ErrorInfo
-from nlp.sentiment import CombineConfig, SentimentBackend, combine
-from nlp.themes import ThemeMatcher, load_pack
+from nlp.results import AlertResult, CommentAnalysis, ErrorInfo, Evidence
+from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
+from nlp.themes import ThemeMatch, ThemeMatcher, load_pack
 
 __all__ = ["Pipeline", "PipelineConfig", "analyze"]
 
@@ -147,9 +148,13 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 results[p.index] = _error_result(p.record, p.pack, exc)
 
-    def _result(self, p: _Pending, scores: Sequence[Any]) -> CommentAnalysis:
+    def _result(self, p: _Pending, scores: Sequence[ClauseScore]) -> CommentAnalysis:
         doc = p.doc
         label, probabilities = combine(doc.clauses, scores, self.config.combine)
+        matcher = self.matcher(p.pack)
+        matches = matcher.match(doc.tokens)
+        alert = detect_alert(doc, scores)
+        _add_theme_alerts(matcher, matches, doc, scores, alert)
         return build_result(
             record=p.record,
             pack=p.pack,
@@ -157,12 +162,42 @@ class Pipeline:
             scores=scores,
             sentiment=label,
             probabilities=probabilities,
-            themes=self.matcher(p.pack).match(doc.tokens),
+            themes=[*matches, *_alert_themes(matcher, alert)],
             intent=detect_intent(doc, label, scores),
-            alert=detect_alert(doc, scores),
+            alert=alert,
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,
         )
+
+
+def _add_theme_alerts(
+    matcher: ThemeMatcher, matches: Sequence[ThemeMatch], doc: Doc,
+    scores: Sequence[ClauseScore], alert: AlertResult,
+) -> None:
+    """A theme that ``raises_alert`` (harassment) found in a negative statement alerts."""
+    raising = {t.id: t.raises_alert for t in matcher.pack.themes if t.raises_alert}
+    if not raising or any(cue.question for cue in doc.cues):
+        return
+    ends = [c.end for c in doc.clauses]
+    for match in matches:
+        reason = raising.get(match.theme_id)
+        clause = min(bisect_right(ends, match.start), len(ends) - 1)
+        if reason and scores[clause].score < -0.5:  # stronger than a plain denial
+            if reason not in alert.reasons:
+                alert.reasons.append(reason)
+            alert.evidence.append(Evidence(match.start, match.end, ""))
+    alert.flag = bool(alert.reasons)
+
+
+def _alert_themes(matcher: ThemeMatcher, alert: AlertResult) -> list[ThemeMatch]:
+    """Themes implied by the alert (a reported assault is a harassment comment)."""
+    return [
+        ThemeMatch(theme.id, evidence.start, evidence.end, f"alert:{reason}")
+        for theme in matcher.pack.themes
+        for reason in theme.alert_reasons
+        if reason in alert.reasons
+        for evidence in alert.evidence[:1]
+    ]
 
 
 class _RecordError(Exception):

@@ -15,6 +15,7 @@ from nlp.results import (
     Evidence,
     Intent,
     PiiSpan,
+    Polarity,
     Sentiment,
     SentimentScores,
     ThemeHit,
@@ -46,6 +47,7 @@ def build_result(
     clause_of = _clause_lookup(doc)
     clause_themes: list[list[str]] = [[] for _ in doc.clauses]
     theme_scores: dict[str, float] = {}
+    theme_sentences: dict[str, set[int]] = {}
     hits: dict[str, ThemeHit] = {}
     for match in themes:
         c = clause_of(match.start)
@@ -55,8 +57,12 @@ def build_result(
         if match.theme_id not in clause_themes[c]:
             clause_themes[c].append(match.theme_id)
             theme_scores[match.theme_id] = theme_scores.get(match.theme_id, 0.0) + scores[c].score
+            theme_sentences.setdefault(match.theme_id, set()).add(doc.clauses[c].sentence)
     for theme_id, hit in hits.items():
-        hit.polarity = clause_polarity(theme_scores[theme_id], combine_config)
+        hit.polarity = _theme_polarity(
+            theme_scores[theme_id], theme_sentences[theme_id], doc, scores, sentiment,
+            combine_config,
+        )
     clauses = []
     for i, clause in enumerate(doc.clauses):
         start, end = norm.to_original(clause.start, clause.end)
@@ -77,6 +83,26 @@ def build_result(
         text_redacted=view.slice(0, len(norm.original)), clauses=clauses,
         attributes=dict(record.attributes),
     )
+
+
+def _theme_polarity(
+    score: float, sentences: set[int], doc: Doc, scores: Sequence[ClauseScore],
+    sentiment: Sentiment, config: CombineConfig,
+) -> Polarity:
+    """Polarity of a theme: its clauses; if they are plain, their sentences; then the comment.
+
+    「店長にキレられてる。もう無理」: the clause naming the theme carries no evaluative
+    word, but the comment leaves no doubt.
+    """
+    polarity = clause_polarity(score, config)
+    if polarity != "neutral" or any(cue.question or cue.wish for cue in doc.cues):
+        return polarity
+    in_sentences = sum(s.score for c, s in zip(doc.clauses, scores, strict=True)
+                       if c.sentence in sentences)
+    polarity = clause_polarity(in_sentences, config)
+    if polarity == "neutral" and sentiment in ("positive", "negative"):
+        return sentiment
+    return polarity
 
 
 class _RedactedView:

@@ -68,6 +68,12 @@ class Theme(_Frozen):
     cues: tuple[str, ...] = Field(min_length=1)
     exclude: tuple[str, ...] = ()
     examples: tuple[ThemeExample, ...] = ()
+    #: alert reasons (``harassment``, ``self_harm``, ``safety``, ``compliance``, ``threat``)
+    #: that also signal this theme: a report of misconduct is about harassment/compliance
+    alert_reasons: tuple[str, ...] = ()
+    #: alert reason raised when this theme is found in a negative clause (the taxonomy:
+    #: harassment "always raises an alert"); positive mentions and questions do not
+    raises_alert: str | None = None
 
     @field_validator("cues", "exclude")
     @classmethod

@@ -76,8 +76,9 @@ def segment(text: str, tokens: Sequence[Token]) -> list[Clause]:
             end = i + 2 if i + 1 < n and tokens[i + 1].pos2 == "読点" else i + 1
             if end == n or not _is_final_mark(tokens[end]):
                 close(end, next_contrast=tok.lemma in _CONTRAST_PARTICLES, new_sentence=False)
-        elif _is_monono(tokens, i):
-            close(i + 1, next_contrast=True, new_sentence=False)
+        elif _is_monono(tokens, i) or _is_noni(tokens, i):
+            end = i + 2 if i + 1 < n and tokens[i + 1].pos2 == "読点" else i + 1
+            close(end, next_contrast=True, new_sentence=False)
     close(n, next_contrast=False, new_sentence=True)
     return clauses
 
@@ -98,6 +99,14 @@ def _opens_contrast(tokens: Sequence[Token], i: int) -> bool:
     return (
         tok.surface == "で" and nxt is not None and nxt.surface == "も"
         and prev is not None and prev.pos1 == "補助記号"
+    )
+
+
+def _is_noni(tokens: Sequence[Token], i: int) -> bool:
+    """「〜のに、」 is often tokenised as の (準体助詞) + に, followed by a comma."""
+    return (
+        i >= 1 and tokens[i].surface == "に" and tokens[i - 1].pos2 == "準体助詞"
+        and i + 1 < len(tokens) and tokens[i + 1].pos2 == "読点"
     )
 
 

@@ -41,6 +41,7 @@ _DOWNTONERS = frozenset(
 # Strength of a complaint made without any evaluative word.
 _IMPLICIT = 0.5
 _NOTHING_TO_SAY = frozenset({"特に", "別に", "特段"})
+_FAVOURS = frozenset({"呉れる", "下さる", "貰う", "頂く"})
 _SARCASM_LEMMAS = frozenset({"流石", "さすが"})
 _SARCASM_SURFACES = frozenset({"笑", "w", "ww", "www", "草"})
 
@@ -87,7 +88,7 @@ class LexiconSentiment(SentimentBackend):
             tokens = doc.clause_tokens(i)
             found = self._items(tokens)
             if not found and not doc.cues[i].question:
-                found = _denial(tokens)
+                found = _implicit(tokens, doc.cues[i])
             items.append(found)
         sarcastic = _sarcastic_sentences(doc, items)
         scores = [
@@ -95,9 +96,12 @@ class LexiconSentiment(SentimentBackend):
             for i, (clause_items, cues) in enumerate(zip(items, doc.cues, strict=True))
         ]
         for i in range(1, len(scores)):
-            # 「〜は良かった。ただ、〜」: a plain clause after praise and a contrast is the catch.
-            if doc.clauses[i].after_contrast and scores[i - 1].score > 0 and not scores[i].items:
-                if not doc.cues[i].question:
+            # 「〜は良かった。ただ、〜」「〜と書いてあるのに、〜」: a plain clause after praise
+            # and a contrast, or after のに, is the catch.
+            after_noni = doc.tokens[doc.clauses[i - 1].tok_end - 2 :][:2]
+            frustrated = any(t.surface == "に" for t in after_noni) and doc.clauses[i].after_contrast
+            if doc.clauses[i].after_contrast and not scores[i].items and not doc.cues[i].question:
+                if scores[i - 1].score > 0 or frustrated:
                     scores[i] = ClauseScore(-_IMPLICIT, scores[i].items)
         return scores
 
@@ -131,10 +135,13 @@ class LexiconSentiment(SentimentBackend):
         return True
 
 
-def _denial(tokens: Sequence[Token]) -> list[PolarItem]:
-    """「返事がありません」「休めない」「マニュアルが一切ない」: a denied action or thing.
+def _implicit(tokens: Sequence[Token], cues: ClauseCues) -> list[PolarItem]:
+    """Evaluation without an evaluative word, for clauses where the lexicon found none.
 
-    Used only for clauses without any lexicon word; 「特にない」 stays neutral.
+    A denied action or thing (「返事がありません」「休めない」「マニュアルが一切ない」) or
+    an excess (「少なすぎ」「細かすぎる」) is a mild complaint; a favour received
+    (「紹介してくれました」「アドバイスをくださいます」) is mild praise. 「特にない」 stays
+    neutral.
     """
     if any(t.lemma in _NOTHING_TO_SAY for t in tokens):
         return []
@@ -142,6 +149,13 @@ def _denial(tokens: Sequence[Token]) -> list[PolarItem]:
         absent = tok.lemma in {"無い", "無し"} and tok.pos1 in {"形容詞", "名詞"}
         if absent or (tok.pos1 == "動詞" and count_negations(tokens, i + 1) % 2):
             return [PolarItem(tok.start, tok.end, -_IMPLICIT)]
+        if tok.lemma == "過ぎる" and i and tokens[i - 1].pos1 in {"形容詞", "動詞", "形状詞"}:
+            return [PolarItem(tokens[i - 1].start, tok.end, -_IMPLICIT)]
+    if cues.request or cues.wish:
+        return []
+    for tok in tokens:
+        if tok.lemma in _FAVOURS and tok.pos1 == "動詞":
+            return [PolarItem(tok.start, tok.end, _IMPLICIT)]
     return []
 
 

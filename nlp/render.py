@@ -60,7 +60,11 @@ def build_result(
             theme_sentences.setdefault(match.theme_id, set()).add(doc.clauses[c].sentence)
     for theme_id, hit in hits.items():
         hit.polarity = _theme_polarity(
-            theme_scores[theme_id], theme_sentences[theme_id], doc, scores, sentiment,
+            theme_scores[theme_id],
+            theme_sentences[theme_id],
+            doc,
+            scores,
+            sentiment,
             combine_config,
         )
     clauses = []
@@ -68,9 +72,12 @@ def build_result(
         start, end = norm.to_original(clause.start, clause.end)
         clauses.append(
             ClauseResult(
-                start, end, view.slice(start, end),
+                start,
+                end,
+                view.slice(start, end),
                 clause_polarity(scores[i].score, combine_config),
-                round(scores[i].score, 4), clause_themes[i],
+                round(scores[i].score, 4),
+                clause_themes[i],
             )
         )
     alert.evidence = [
@@ -78,16 +85,27 @@ def build_result(
         for e in alert.evidence
     ]
     return CommentAnalysis(
-        id=record.id, pack=pack, sentiment=sentiment, sentiment_scores=probabilities,
-        themes=list(hits.values()), intent=intent, alert=alert, pii=pii_orig,
-        text_redacted=view.slice(0, len(norm.original)), clauses=clauses,
+        id=record.id,
+        pack=pack,
+        sentiment=sentiment,
+        sentiment_scores=probabilities,
+        themes=list(hits.values()),
+        intent=intent,
+        alert=alert,
+        pii=pii_orig,
+        text_redacted=view.slice(0, len(norm.original)),
+        clauses=clauses,
         attributes=dict(record.attributes),
     )
 
 
 def _theme_polarity(
-    score: float, sentences: set[int], doc: Doc, scores: Sequence[ClauseScore],
-    sentiment: Sentiment, config: CombineConfig,
+    score: float,
+    sentences: set[int],
+    doc: Doc,
+    scores: Sequence[ClauseScore],
+    sentiment: Sentiment,
+    config: CombineConfig,
 ) -> Polarity:
     """Polarity of a theme: its clauses; if they are plain, their sentences; then the comment.
 
@@ -97,8 +115,9 @@ def _theme_polarity(
     polarity = clause_polarity(score, config)
     if polarity != "neutral" or any(cue.question or cue.wish for cue in doc.cues):
         return polarity
-    in_sentences = sum(s.score for c, s in zip(doc.clauses, scores, strict=True)
-                       if c.sentence in sentences)
+    in_sentences = sum(
+        s.score for c, s in zip(doc.clauses, scores, strict=True) if c.sentence in sentences
+    )
     polarity = clause_polarity(in_sentences, config)
     if polarity == "neutral" and sentiment in ("positive", "negative"):
         return sentiment

@@ -21,8 +21,26 @@ logger = logging.getLogger(__name__)
 _CONTRAST_PARTICLES = frozenset({"が", "けれど", "けれども", "けど", "のに", "ものの"})
 _LIST_PARTICLES = frozenset({"し"})
 _CONTRAST_CONJUNCTIONS = frozenset(
-    {"然し", "しかし", "でも", "唯", "只", "但し", "だが", "だけど", "けど", "けれど",
-     "けれども", "ところが", "とはいえ", "其れでも", "なのに", "一方", "逆に", "反面"}
+    {
+        "然し",
+        "しかし",
+        "でも",
+        "唯",
+        "只",
+        "但し",
+        "だが",
+        "だけど",
+        "けど",
+        "けれど",
+        "けれども",
+        "ところが",
+        "とはいえ",
+        "其れでも",
+        "なのに",
+        "一方",
+        "逆に",
+        "反面",
+    }
 )
 _FINAL_MARKS = frozenset("!?.。")
 
@@ -97,16 +115,22 @@ def _opens_contrast(tokens: Sequence[Token], i: int) -> bool:
     # 「。でも、」 is often tokenised as the particles で + も at a clause start.
     prev = tokens[i - 1] if i > 0 else None
     return (
-        tok.surface == "で" and nxt is not None and nxt.surface == "も"
-        and prev is not None and prev.pos1 == "補助記号"
+        tok.surface == "で"
+        and nxt is not None
+        and nxt.surface == "も"
+        and prev is not None
+        and prev.pos1 == "補助記号"
     )
 
 
 def _is_noni(tokens: Sequence[Token], i: int) -> bool:
     """「〜のに、」 is often tokenised as の (準体助詞) + に, followed by a comma."""
     return (
-        i >= 1 and tokens[i].surface == "に" and tokens[i - 1].pos2 == "準体助詞"
-        and i + 1 < len(tokens) and tokens[i + 1].pos2 == "読点"
+        i >= 1
+        and tokens[i].surface == "に"
+        and tokens[i - 1].pos2 == "準体助詞"
+        and i + 1 < len(tokens)
+        and tokens[i + 1].pos2 == "読点"
     )
 
 

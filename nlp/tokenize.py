@@ -88,7 +88,9 @@ def _tokenize_line(line: str, offset: int) -> list[Token]:
             # MeCab glues symbol runs (😊😊, 👍🏻, 😊。): one token per character, so
             # each emoji can be looked up on its own.
             for k, ch in enumerate(surface):
-                tokens.append(Token(ch, ch, *fields[2:], offset + start + k, offset + start + k + 1))
+                tokens.append(
+                    Token(ch, ch, *fields[2:], offset + start + k, offset + start + k + 1)
+                )
         else:
             tokens.append(Token(*fields, offset + start, offset + cursor))
     return tokens

@@ -39,10 +39,13 @@ def main() -> None:
     for key, label in HEADLINE:
         value = metrics[key]
         print(f"  {label:<34} {'n/a' if value is None else f'{value:.3f}'}")
-    print("  per tag (sentiment accuracy): " + ", ".join(
-        f"{tag} {v['accuracy']:.2f} (n={v['n']})"
-        for tag, v in metrics["sentiment_accuracy_by_tag"].items()
-    ))
+    print(
+        "  per tag (sentiment accuracy): "
+        + ", ".join(
+            f"{tag} {v['accuracy']:.2f} (n={v['n']})"
+            for tag, v in metrics["sentiment_accuracy_by_tag"].items()
+        )
+    )
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -33,8 +33,28 @@ logger = logging.getLogger(__name__)
 _SKIP_POS = frozenset({"助詞", "空白"})
 _SYMBOL_POS = frozenset({"補助記号", "記号"})
 _INTENSIFIERS = frozenset(
-    {"迚も", "とても", "凄い", "本当", "本当に", "非常", "非常に", "大変", "かなり", "目茶",
-     "超", "相当", "物凄い", "一番", "最も", "極めて", "余りに", "心から", "マジ", "ガチ"}
+    {
+        "迚も",
+        "とても",
+        "凄い",
+        "本当",
+        "本当に",
+        "非常",
+        "非常に",
+        "大変",
+        "かなり",
+        "目茶",
+        "超",
+        "相当",
+        "物凄い",
+        "一番",
+        "最も",
+        "極めて",
+        "余りに",
+        "心から",
+        "マジ",
+        "ガチ",
+    }
 )
 _DOWNTONERS = frozenset(
     {"少し", "ちょっと", "一寸", "やや", "若干", "多少", "少々", "まあまあ", "ちょい", "比較的"}
@@ -93,15 +113,21 @@ class LexiconSentiment(SentimentBackend):
             items.append(found)
         sarcastic = _sarcastic_sentences(doc, items)
         scores = [
-            _clause_score(clause_items, cues, doc.clauses[i].sentence in sarcastic,
-                          _commas(doc.clause_tokens(i)))
+            _clause_score(
+                clause_items,
+                cues,
+                doc.clauses[i].sentence in sarcastic,
+                _commas(doc.clause_tokens(i)),
+            )
             for i, (clause_items, cues) in enumerate(zip(items, doc.cues, strict=True))
         ]
         for i in range(1, len(scores)):
             # 「〜は良かった。ただ、〜」「〜と書いてあるのに、〜」: a plain clause after praise
             # and a contrast, or after のに, is the catch.
             after_noni = doc.tokens[doc.clauses[i - 1].tok_end - 2 :][:2]
-            frustrated = any(t.surface == "に" for t in after_noni) and doc.clauses[i].after_contrast
+            frustrated = (
+                any(t.surface == "に" for t in after_noni) and doc.clauses[i].after_contrast
+            )
             if doc.clauses[i].after_contrast and not scores[i].items and not doc.cues[i].question:
                 if scores[i - 1].score > 0 or frustrated:
                     scores[i] = ClauseScore(-_IMPLICIT, scores[i].items)
@@ -114,7 +140,8 @@ class LexiconSentiment(SentimentBackend):
         while p < len(content):
             match = (
                 self.lexicon.match(tokens, content, p)
-                if self.lexicon.starts(tokens[content[p]]) else None
+                if self.lexicon.starts(tokens[content[p]])
+                else None
             )
             if match is None:
                 p += 1
@@ -194,8 +221,11 @@ def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[
         if marked and clause.sentence in negative_sentences:
             ironic.add(clause.sentence)
         praised = any(x.score > 0 for x in items[i])
-        if praised and _ends_with_ne(tokens) and (negative_sentences - {clause.sentence}
-                                                  or any(t.lemma == "なんて" for t in tokens)):
+        if (
+            praised
+            and _ends_with_ne(tokens)
+            and (negative_sentences - {clause.sentence} or any(t.lemma == "なんて" for t in tokens))
+        ):
             ironic.add(clause.sentence)
     return ironic
 

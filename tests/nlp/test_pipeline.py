@@ -12,8 +12,17 @@ def test_pipeline_result_shape_and_offsets(tiny_pipeline):
     result = tiny_pipeline.analyze([text])[0]
     data = result.to_dict()
     assert set(data) >= {
-        "id", "pack", "sentiment", "sentiment_scores", "themes", "intent", "alert", "pii",
-        "text_redacted", "clauses", "error",
+        "id",
+        "pack",
+        "sentiment",
+        "sentiment_scores",
+        "themes",
+        "intent",
+        "alert",
+        "pii",
+        "text_redacted",
+        "clauses",
+        "error",
     }
     assert data["error"] is None
     assert data["sentiment"] == "mixed"
@@ -36,7 +45,7 @@ def test_pipeline_offsets_refer_to_original_text(tiny_pipeline):
     for clause in data["clauses"]:
         assert 0 <= clause["start"] < clause["end"] <= len(text)
     workload = [t for t in data["themes"] if t["id"] == "workload"]
-    assert workload and text[workload[0]["evidence"][0]["start"]:].startswith("ｻｰﾋﾞｽ残業")
+    assert workload and text[workload[0]["evidence"][0]["start"] :].startswith("ｻｰﾋﾞｽ残業")
 
 
 # fmt: off

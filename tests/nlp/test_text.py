@@ -49,7 +49,7 @@ def test_text_offset_map_is_monotonic_and_in_bounds(raw):
     else:
         assert len(norm.starts) == len(norm.ends) == len(norm.text)
         previous_end = 0
-        for start, end in zip(norm.starts, norm.ends):
+        for start, end in zip(norm.starts, norm.ends, strict=True):
             assert previous_end <= end and 0 <= start < end <= len(raw)
             previous_end = end
     for i in range(len(norm.text)):

@@ -34,8 +34,9 @@ def test_tokenize_person_name_pos():
     assert (tok.pos1, tok.pos2, tok.pos3) == ("名詞", "固有名詞", "人名")
 
 
-@pytest.mark.parametrize(("lemma", "surface", "expected"),
-                         [("ミス-miss", "ミス", "ミス"), ("*", "ｗ", "ｗ"), ("", "x", "x"),
-                          ("-", "-", "-")])
+@pytest.mark.parametrize(
+    ("lemma", "surface", "expected"),
+    [("ミス-miss", "ミス", "ミス"), ("*", "ｗ", "ｗ"), ("", "x", "x"), ("-", "-", "-")],
+)
 def test_tokenize_clean_lemma(lemma, surface, expected):
     assert clean_lemma(lemma, surface) == expected

@@ -212,7 +212,7 @@ def test_themes_builtin_cues_match_their_own_theme(matchers, name):
 @pytest.mark.parametrize("name", ["employee", "customer"])
 def test_themes_builtin_packs_are_tidy(name):
     for theme in load_pack(name).themes:
-        assert 40 <= len(theme.cues) <= 90, theme.id
+        assert 40 <= len(theme.cues) <= 120, theme.id
         assert list(theme.cues) == sorted(theme.cues), theme.id
         assert list(theme.exclude) == sorted(theme.exclude), theme.id
         assert 3 <= len(theme.examples) <= 6, theme.id

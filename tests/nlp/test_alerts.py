@@ -1,0 +1,48 @@
+import pytest
+
+from nlp.alerts import detect_alert, load_alert_cues
+from nlp.doc import make_doc
+from nlp.sentiment import LexiconSentiment
+
+# fmt: off
+CASES = [
+    ("上司に毎日怒鳴られています", ["harassment"]),
+    ("飲み会でお酌を強要されるのがつらい", ["harassment"]),
+    ("体を触られました", ["harassment"]),
+    ("最近眠れない日が続いていて、もう限界です", ["self_harm"]),
+    ("死にたいと思うことがある", ["self_harm"]),
+    ("安全装置が壊れたまま放置されています", ["safety"]),
+    ("検査データを改ざんするよう指示された", ["compliance"]),
+    ("パワハラは一切ない職場です", []),
+    ("パワハラなんか一回も見たことない", []),
+    ("ハラスメント研修はいつありますか？", []),
+    ("相談窓口に連絡したら、すぐ親身に対応してくれました", []),
+    ("死ぬほど美味しい", []),
+    ("熱中症対策で飲み物が配られて助かっています", []),
+    ("爆発的に売れているそうですね", []),
+    ("", []),
+    ("😊", []),
+]
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return LexiconSentiment()
+
+
+@pytest.mark.parametrize(("text", "reasons"), CASES)
+def test_alerts_detect(scorer, text, reasons):
+    doc = make_doc(text)
+    result = detect_alert(doc, scorer.score(doc))
+    assert result.reasons == reasons
+    assert result.flag is bool(reasons)
+    for ev in result.evidence:
+        assert 0 <= ev.start < ev.end <= len(doc.text)
+
+
+def test_alerts_cue_file_is_tidy():
+    cues = load_alert_cues()
+    assert set(cues.cues) == {"harassment", "self_harm", "safety", "compliance", "threat"}
+    for phrases in cues.cues.values():
+        assert list(phrases) == sorted(phrases) and len(set(phrases)) == len(phrases)

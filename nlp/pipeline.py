@@ -164,7 +164,7 @@ class Pipeline:
             scores=scores,
             sentiment=label,
             probabilities=probabilities,
-            themes=[*matches, *_alert_themes(matcher, alert)],
+            themes=[*matches, *_alert_themes(matcher, alert, {m.theme_id for m in matches})],
             intent=detect_intent(doc, label, scores),
             alert=alert,
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
@@ -194,14 +194,15 @@ def _add_theme_alerts(
     alert.flag = bool(alert.reasons)
 
 
-def _alert_themes(matcher: ThemeMatcher, alert: AlertResult) -> list[ThemeMatch]:
-    """Themes implied by the alert (a reported assault is a harassment comment)."""
+def _alert_themes(matcher: ThemeMatcher, alert: AlertResult, found: set[str]) -> list[ThemeMatch]:
+    """Themes implied by the alert and not found otherwise (an assault is harassment)."""
+    if not alert.evidence:
+        return []
+    first = alert.evidence[0]
     return [
-        ThemeMatch(theme.id, evidence.start, evidence.end, f"alert:{reason}")
+        ThemeMatch(theme.id, first.start, first.end, "alert")
         for theme in matcher.pack.themes
-        for reason in theme.alert_reasons
-        if reason in alert.reasons
-        for evidence in alert.evidence[:1]
+        if theme.id not in found and set(theme.alert_reasons) & set(alert.reasons)
     ]
 
 

@@ -108,6 +108,7 @@ class LexiconSentiment(SentimentBackend):
         for i in range(len(doc.clauses)):
             tokens = doc.clause_tokens(i)
             found = self._items(tokens)
+            found += _excess(tokens, found)
             if not found and not doc.cues[i].question:
                 found = _implicit(tokens, doc.cues[i])
             items.append(found)
@@ -167,8 +168,8 @@ class LexiconSentiment(SentimentBackend):
 def _implicit(tokens: Sequence[Token], cues: ClauseCues) -> list[PolarItem]:
     """Evaluation without an evaluative word, for clauses where the lexicon found none.
 
-    A denied action or thing (「返事がありません」「休めない」「マニュアルが一切ない」) or
-    an excess (「少なすぎ」「細かすぎる」) is a mild complaint; a favour received
+    A denied action or thing (「返事がありません」「休めない」「マニュアルが一切ない」)
+    is a mild complaint; a favour received
     (「紹介してくれました」「アドバイスをくださいます」) is mild praise. 「特にない」 stays
     neutral.
     """
@@ -178,14 +179,26 @@ def _implicit(tokens: Sequence[Token], cues: ClauseCues) -> list[PolarItem]:
         absent = tok.lemma in {"無い", "無し"} and tok.pos1 in {"形容詞", "名詞"}
         if absent or (tok.pos1 == "動詞" and count_negations(tokens, i + 1) % 2):
             return [PolarItem(tok.start, tok.end, -_IMPLICIT)]
-        if tok.lemma == "過ぎる" and i and tokens[i - 1].pos1 in {"形容詞", "動詞", "形状詞"}:
-            return [PolarItem(tokens[i - 1].start, tok.end, -_IMPLICIT)]
     if cues.request or cues.wish:
         return []
     for tok in tokens:
         if tok.lemma in _FAVOURS and tok.pos1 == "動詞":
             return [PolarItem(tok.start, tok.end, _IMPLICIT)]
     return []
+
+
+def _excess(tokens: Sequence[Token], found: Sequence[PolarItem]) -> list[PolarItem]:
+    """「少なすぎ」「詰め込まれすぎ」: too much of something not itself evaluative.
+
+    「良すぎる」 is left to the lexicon item it already is.
+    """
+    extra = []
+    for i, tok in enumerate(tokens[1:], start=1):
+        before = tokens[i - 1]
+        if tok.lemma == "過ぎる" and before.pos1 in {"形容詞", "動詞", "形状詞", "助動詞"}:
+            if not any(item.start <= before.start < item.end for item in found):
+                extra.append(PolarItem(before.start, tok.end, -_IMPLICIT))
+    return extra
 
 
 def _intensity(tokens: Sequence[Token], first: int) -> float:

@@ -25,14 +25,11 @@ _DASHES = frozenset("-‐‑‒–—―−─")
 # Combining voiced/semi-voiced marks, including the half-width forms.
 _VOICING = frozenset("\u3099\u309a\uff9e\uff9f\u309b\u309c")
 _DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
-# Anything the slow path could change, for NFKC-normal text: whitespace other than
-# single inner spaces, control/format/surrogate/private characters, tilde and dash
-# variants, voicing marks, repeated marks.
-_NEEDS_WORK = re.compile(
-    r"^\s|\s$|[^\S ]|  |[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    r"\ufeff\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff\U000f0000-\U0010ffff~∼〰‐‑‒–—―−─\-\u3099-\u309c\uff9e\uff9f]"
-    r"|([!?。、,.・…ー〜])\1"
-)
+# What the slow path could still change in printable NFKC text (str.isprintable rules
+# out control, format, surrogate, private-use and unassigned characters and every
+# whitespace but the ASCII space): edge or double spaces, tilde and dash variants,
+# voicing marks, repeated marks.
+_NEEDS_WORK = re.compile(r"^ | $|  |[~∼〰‐‑‒–—―−─\-\u3099-\u309c]|([!?。、,.・…ー〜])\1")
 
 
 class OffsetError(ValueError):
@@ -72,7 +69,11 @@ def normalize(original: str) -> NormalizedText:
         >>> normalize("ｻｰﾋﾞｽ残業  ばかり！！").text
         'サービス残業 ばかり!'
     """
-    if unicodedata.is_normalized("NFKC", original) and not _NEEDS_WORK.search(original):
+    if (
+        original.isprintable()
+        and unicodedata.is_normalized("NFKC", original)
+        and not _NEEDS_WORK.search(original)
+    ):
         return NormalizedText(original, original, None, None)  # the common, fast case
     chars: list[str] = []
     starts: list[int] = []

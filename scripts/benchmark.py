@@ -2,7 +2,7 @@
 
 Usage: python scripts/benchmark.py [--n 10000] [--output benchmarks/results.json]
 
-The corpus is the repository's labelled comments of 30-100 characters (mean about
+The corpus is the repository's labelled comments of 40-100 characters (mean about
 50), cycled to N comments. The floor is raw fugashi: tokenise and read lemma + POS
 of every word, one process. `analyze` is measured in one process and with a
 process pool of one worker per CPU (how `koe analyze --workers 0` runs).
@@ -34,7 +34,7 @@ def corpus(n: int) -> list[str]:
         g["text"]
         for path in sorted((ROOT / "data").glob("*.jsonl"))
         for g in load_labelled(path)
-        if 30 <= len(g["text"]) <= 100
+        if 40 <= len(g["text"]) <= 100
     ]
     return list(islice(cycle(texts), n))
 

@@ -12,7 +12,7 @@ import logging
 import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -157,6 +157,11 @@ class Pipeline:
         matches = matcher.match(doc.tokens)
         alert = detect_alert(doc, scores)
         _add_theme_alerts(matcher, matches, doc, scores, alert)
+        if alert.flag and label == "neutral":
+            # A reported assault, fraud or crisis is never a neutral comment.
+            label, probabilities = "negative", replace(
+                probabilities, negative=probabilities.neutral, neutral=probabilities.negative
+            )
         return build_result(
             record=p.record,
             pack=p.pack,

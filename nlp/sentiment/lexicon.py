@@ -176,7 +176,7 @@ def _implicit(tokens: Sequence[Token], cues: ClauseCues) -> list[PolarItem]:
     if any(t.lemma in _NOTHING_TO_SAY for t in tokens):
         return []
     for i, tok in enumerate(tokens):
-        absent = tok.lemma in {"無い", "無し"} and tok.pos1 in {"形容詞", "名詞"}
+        absent = tok.lemma in {"無い", "無し"} and tok.pos1 in {"形容詞", "名詞"} and i > 0
         if absent or (tok.pos1 == "動詞" and count_negations(tokens, i + 1) % 2):
             return [PolarItem(tok.start, tok.end, -_IMPLICIT)]
     if cues.request or cues.wish:
@@ -277,6 +277,8 @@ def _clause_score(
             score = -score
         elif score > 0 and (cues.request or cues.wish or cues.question):
             continue  # a wished-for or asked-about good is not present praise
+        elif cues.question:
+            score *= 0.5  # 「〜を忘れたら誰に申請すれば？」 asks; it hardly complains
         kept.append(item._replace(score=score))
     kept = _net_per_phrase(kept, commas)
     total = sum(item.score for item in kept)

@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from nlp import __version__
 from nlp.alerts import detect_alert
 from nlp.doc import Doc, make_doc
-from nlp.errors import ConfigError, EmptyTextError, FeedbackError, TextTooLongError
+from nlp.errors import (
+    ConfigError,
+    EmptyTextError,
+    FeedbackError,
+    TextTooLongError,
+    UnknownPackError,
+)
 from nlp.intent import detect_intent
 from nlp.io import InputRecord
 from nlp.pii import detect_pii
@@ -29,7 +35,7 @@ from nlp.registry import sentiment_backends
 from nlp.render import build_result
 from nlp.results import AlertResult, CommentAnalysis, ErrorInfo, Evidence
 from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
-from nlp.themes import ThemeMatch, ThemeMatcher, load_pack
+from nlp.themes import ThemeMatch, ThemeMatcher, available_packs, load_pack
 
 __all__ = ["Pipeline", "PipelineConfig", "analyze"]
 
@@ -134,7 +140,10 @@ class Pipeline:
             raise TextTooLongError(
                 f"the comment has {len(text)} characters; the limit is {self.config.max_chars}"
             )
-        self.matcher(pack)  # unknown pack → error for this record only
+        if pack != self.config.pack and pack not in available_packs():
+            # A data row may pick a built-in pack, never a file on this machine.
+            raise UnknownPackError(pack, available_packs())
+        self.matcher(pack)
         return make_doc(text)
 
     def _finish(self, chunk: Sequence[_Pending], results: list[CommentAnalysis | None]) -> None:
@@ -159,8 +168,11 @@ class Pipeline:
         _add_theme_alerts(matcher, matches, doc, scores, alert)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
-            label, probabilities = "negative", replace(
-                probabilities, negative=probabilities.neutral, neutral=probabilities.negative
+            label, probabilities = (
+                "negative",
+                replace(
+                    probabilities, negative=probabilities.neutral, neutral=probabilities.negative
+                ),
             )
         return build_result(
             record=p.record,

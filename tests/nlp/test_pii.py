@@ -19,7 +19,7 @@ pytest.importorskip("fugashi")
 
 def _found(raw: str, terms: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     text = unicodedata.normalize("NFKC", raw)
-    return [(p.type, text[p.start:p.end]) for p in detect_pii(text, tokenize(text), terms)]
+    return [(p.type, text[p.start : p.end]) for p in detect_pii(text, tokenize(text), terms)]
 
 
 # fmt: off
@@ -239,8 +239,12 @@ def test_pii_mixed_comment_all_kinds() -> None:
         "tanaka@example.jpにも送った。〒100-0001 東京都千代田区。詳細はexample.co.jp/faq"
     )
     assert _found(raw) == [
-        ("name", "田中"), ("employee_id", "A12345"), ("phone", "090-1234-5678"),
-        ("email", "tanaka@example.jp"), ("postal_code", "〒100-0001"), ("url", "example.co.jp/faq"),
+        ("name", "田中"),
+        ("employee_id", "A12345"),
+        ("phone", "090-1234-5678"),
+        ("email", "tanaka@example.jp"),
+        ("postal_code", "〒100-0001"),
+        ("url", "example.co.jp/faq"),
     ]
 
 
@@ -280,7 +284,7 @@ def test_pii_redact_uses_original_offsets() -> None:
     norm = normalize(original)
     spans = detect_pii(norm.text, tokenize(norm.text))
     mapped = [PiiSpan(s.type, *norm.to_original(s.start, s.end)) for s in spans]
-    assert [original[s.start:s.end] for s in mapped] == ["ﾔﾏﾀﾞ", "０９０－１２３４－５６７８"]
+    assert [original[s.start : s.end] for s in mapped] == ["ﾔﾏﾀﾞ", "０９０－１２３４－５６７８"]
     assert redact(original, mapped) == "［氏名］さん、ＴＥＬは［電話番号］  です"
 
 
@@ -308,8 +312,23 @@ _ALPHABET = st.sampled_from(
     + list("abcxyzABCEMPID0123456789@.-_:/()+# 、。!?・「」\n〜😊")
 )
 _FILLER = st.sampled_from(
-    ["", "、", "。", " ", "連絡先は", "までお願いします", "の件で", "ありがとうございました",
-     "店員さんが", "山田さんと", "電話したが", "(山本)", "2024年", "12,800円", "注文番号123"]
+    [
+        "",
+        "、",
+        "。",
+        " ",
+        "連絡先は",
+        "までお願いします",
+        "の件で",
+        "ありがとうございました",
+        "店員さんが",
+        "山田さんと",
+        "電話したが",
+        "(山本)",
+        "2024年",
+        "12,800円",
+        "注文番号123",
+    ]
 )
 _EMAIL = st.builds(
     "{}@{}.{}".format,
@@ -317,28 +336,33 @@ _EMAIL = st.builds(
     st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True),
     st.sampled_from(["com", "jp", "co.jp", "ne.jp", "org"]),
 )
-_PHONE = st.builds(
-    "{}{}{}{}{}".format,
-    st.sampled_from(["090", "080", "070"]),
-    st.sampled_from(["-", "", " ", "ー"]),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-    st.sampled_from(["-", ""]),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-) | st.builds(
-    "{}-{}-{}".format,
-    st.sampled_from(["03", "06"]),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-) | st.builds(
-    "{}-{}-{}".format,
-    st.sampled_from(["011", "022", "045", "052", "092"]),
-    st.from_regex(r"[0-9]{3}", fullmatch=True),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-) | st.builds(
-    "{}-{}-{}".format,
-    st.sampled_from(["0120", "0570"]),
-    st.from_regex(r"[0-9]{3}", fullmatch=True),
-    st.from_regex(r"[0-9]{3}", fullmatch=True),
+_PHONE = (
+    st.builds(
+        "{}{}{}{}{}".format,
+        st.sampled_from(["090", "080", "070"]),
+        st.sampled_from(["-", "", " ", "ー"]),
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+        st.sampled_from(["-", ""]),
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+    )
+    | st.builds(
+        "{}-{}-{}".format,
+        st.sampled_from(["03", "06"]),
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+    )
+    | st.builds(
+        "{}-{}-{}".format,
+        st.sampled_from(["011", "022", "045", "052", "092"]),
+        st.from_regex(r"[0-9]{3}", fullmatch=True),
+        st.from_regex(r"[0-9]{4}", fullmatch=True),
+    )
+    | st.builds(
+        "{}-{}-{}".format,
+        st.sampled_from(["0120", "0570"]),
+        st.from_regex(r"[0-9]{3}", fullmatch=True),
+        st.from_regex(r"[0-9]{3}", fullmatch=True),
+    )
 )
 
 
@@ -372,4 +396,4 @@ def test_pii_redact_never_leaks_emails_or_phones(parts: list[tuple[str, str]], t
         assert pii not in out
     for span in spans:
         if span.type in ("email", "phone"):
-            assert text[span.start:span.end] not in out
+            assert text[span.start : span.end] not in out

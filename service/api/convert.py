@@ -1,0 +1,74 @@
+"""Turn validated request bodies into store records, applying the request limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from service.analysis import RESULT_KEYS, check_attributes, check_text_lengths
+from service.api.schemas.analyses import CommentIn
+from service.errors import BatchTooLarge, InvalidParameter
+from service.storage import NewComment
+
+__all__ = ["check_group_columns", "new_comments", "request_hash"]
+
+
+def new_comments(
+    comments: Sequence[CommentIn], *, max_comments: int, max_chars: int, hint: str
+) -> list[NewComment]:
+    """Check the limits and convert; ids default to 1-based positions.
+
+    Raises:
+        BatchTooLarge: more than ``max_comments`` comments (``hint`` says what to do).
+        CommentTooLong: a comment is longer than ``max_chars``.
+        InvalidParameter: an attribute is named like a result field.
+    """
+    if len(comments) > max_comments:
+        raise BatchTooLarge(
+            f"{len(comments):,} comments in one request; the limit is {max_comments:,}. {hint}"
+        )
+    converted = [
+        NewComment(
+            ext_id=str(position) if c.id is None else str(c.id),
+            text=c.text,
+            attributes=dict(c.attributes),
+        )
+        for position, c in enumerate(comments, start=1)
+    ]
+    check_text_lengths(converted, max_chars)
+    check_attributes(converted)
+    return converted
+
+
+def check_group_columns(columns: Sequence[str], limit: int) -> list[str]:
+    """Validate declared group columns.
+
+    Raises:
+        InvalidParameter: duplicates, reserved names, or more than ``limit`` columns.
+    """
+    cleaned = [c.strip() for c in columns if c.strip()]
+    if len(set(cleaned)) != len(cleaned):
+        raise InvalidParameter("group_columns names a column twice", code="invalid_group_columns")
+    if len(cleaned) > limit:
+        raise InvalidParameter(
+            f"{len(cleaned)} group columns; reports support at most {limit}",
+            code="invalid_group_columns",
+        )
+    reserved = RESULT_KEYS.intersection(cleaned)
+    if reserved:
+        raise InvalidParameter(
+            f"group column {sorted(reserved)[0]!r} is a result field name",
+            code="invalid_group_columns",
+        )
+    return cleaned
+
+
+def request_hash(parts: dict[str, object], payload: bytes = b"") -> str:
+    """Fingerprint of a request for idempotency: canonical JSON of ``parts`` + ``payload``."""
+    digest = hashlib.sha256(
+        json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    digest.update(b"\0")
+    digest.update(payload)
+    return digest.hexdigest()

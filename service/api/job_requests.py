@@ -1,0 +1,136 @@
+"""Read ``POST /v1/jobs`` bodies: JSON (``JobCreate``) or a multipart file upload."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from service.analysis import Analyzer, check_attributes, check_text_lengths, read_upload
+from service.api.convert import check_group_columns, new_comments, request_hash
+from service.api.schemas.jobs import JobCreate
+from service.errors import InvalidParameter, ServiceError, UnsupportedMediaType
+from service.settings import Settings
+from service.storage import NewJob
+
+__all__ = ["JOB_REQUEST_BODY", "parse_job_request"]
+
+logger = logging.getLogger(__name__)
+
+_FORM_FIELDS = ("pack", "text_column", "id_column", "group_columns")
+
+#: OpenAPI ``requestBody`` of ``POST /v1/jobs`` (two media types on one operation)
+JOB_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/JobCreate"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "CSV/TSV (UTF-8, UTF-8 BOM, CP932), JSONL or xlsx"},
+                    "pack": {"type": "string"},
+                    "text_column": {"type": "string", "default": "text"},
+                    "id_column": {"type": "string", "default": "id"},
+                    "group_columns": {"type": "string", "description": "e.g. dept,wave"},
+                },
+            }
+        },
+    },
+}  # fmt: skip
+
+
+async def parse_job_request(
+    request: Request, analyzer: Analyzer, settings: Settings, idempotency_key: str | None
+) -> NewJob:
+    """Read and check a job request of either media type.
+
+    Raises:
+        UnsupportedMediaType: neither JSON nor multipart.
+        RequestValidationError: the JSON does not match ``JobCreate``.
+        ServiceError: a limit or parameter check failed.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/json":
+        body = await request.body()
+        return await run_in_threadpool(_from_json, body, analyzer, settings, idempotency_key)
+    if media == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=len(_FORM_FIELDS) + 1) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InvalidParameter("multipart upload needs a 'file' part", code="missing_file")
+            fields = {k: v for k in _FORM_FIELDS if isinstance(v := form.get(k), str)}
+            data = await upload.read()
+            filename = upload.filename
+        return await run_in_threadpool(
+            _from_upload, data, filename, fields, analyzer, settings, idempotency_key
+        )
+    raise UnsupportedMediaType(
+        f"unsupported content type {media or '(none)'!r}: send application/json "
+        "or multipart/form-data with a 'file' part"
+    )
+
+
+def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | None) -> NewJob:
+    try:
+        spec = JobCreate.model_validate_json(body)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    pack = analyzer.check_pack(spec.pack or analyzer.default_pack)
+    comments = new_comments(
+        spec.comments,
+        max_comments=settings.max_job_comments,
+        max_chars=settings.max_comment_chars,
+        hint="Split the batch into several jobs.",
+    )
+    if spec.group_columns is None:
+        columns = sorted({k for c in comments for k in c.attributes})
+    else:
+        columns = check_group_columns(spec.group_columns, settings.report_max_group_columns)
+    digest = request_hash(spec.model_dump(mode="json"))
+    return NewJob(pack, comments, digest, columns, key)
+
+
+def _from_upload(
+    data: bytes,
+    filename: str | None,
+    fields: dict[str, str],
+    analyzer: Analyzer,
+    settings: Settings,
+    key: str | None,
+) -> NewJob:
+    from nlp import FeedbackError
+
+    pack = analyzer.check_pack(fields.get("pack") or analyzer.default_pack)
+    columns = check_group_columns(
+        fields.get("group_columns", "").split(","), settings.report_max_group_columns
+    )
+    try:
+        comments = read_upload(
+            data,
+            filename,
+            text_column=fields.get("text_column") or "text",
+            id_column=fields.get("id_column") or "id",
+            group_columns=columns,
+            packs=analyzer.packs,
+            max_comments=settings.max_job_comments,
+        )
+    except (FeedbackError, ServiceError):
+        raise
+    except Exception as exc:  # noqa: BLE001 — a corrupt upload is the client's error, not a 500
+        logger.warning("could not read upload %r", filename, exc_info=True)
+        raise InvalidParameter(
+            f"could not read the file: {type(exc).__name__}: {exc}", code="invalid_input"
+        ) from None
+    check_text_lengths(comments, settings.max_comment_chars)
+    check_attributes(comments)
+    digest = request_hash({**fields, "filename": filename or ""}, data)
+    return NewJob(pack, comments, digest, columns, key)

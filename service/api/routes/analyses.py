@@ -1,0 +1,56 @@
+"""``POST /v1/analyses``: analyse up to ``KOE_MAX_SYNC_COMMENTS`` comments synchronously."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from service.api.convert import new_comments
+from service.api.deps import FullClientDep, MetricsDep, PipelineDep, SettingsDep
+from service.api.schemas.analyses import AnalysesPublic, AnalysisCreate
+from service.api.schemas.common import problem_responses
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
+
+#: batches up to this size are analysed on the event loop (well under a millisecond per
+#: comment): a thread hop would cost more than it saves; larger ones go to a thread
+INLINE_MAX = 4
+
+
+@router.post(
+    "",
+    name="create",
+    response_model=AnalysesPublic,
+    responses=problem_responses(400, 401, 403, 413, 422, 503),
+)
+async def create_analysis(
+    body: AnalysisCreate,
+    _client: FullClientDep,
+    pipeline: PipelineDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> JSONResponse:
+    """Analyse comments now; a bad comment gets an ``error`` and the others still succeed.
+
+    Example response item: ``{"id": "1", "sentiment": "negative", "themes": [{"id":
+    "workload", …}], "intent": "complaint", …}``.
+    """
+    pack = pipeline.check_pack(body.pack or pipeline.default_pack)
+    comments = new_comments(
+        body.comments,
+        max_comments=settings.max_sync_comments,
+        max_chars=settings.max_comment_chars,
+        hint="Use POST /v1/jobs for larger batches.",
+    )
+    records = pipeline.records(comments, pack)
+    if len(records) <= INLINE_MAX:
+        data = pipeline.analyze(records)
+    else:
+        data = await run_in_threadpool(pipeline.analyze, records)
+    errors = sum(1 for d in data if d.get("error"))
+    metrics.comments.labels("error").inc(errors)
+    metrics.comments.labels("ok").inc(len(data) - errors)
+    return JSONResponse({"data": data, "count": len(data), "pipeline_version": pipeline.version})

@@ -1,0 +1,136 @@
+"""Schemas of ``/v1/analyses``: comments in, per-comment analyses out.
+
+``AnalysisPublic`` documents ``CommentAnalysis.to_dict()``, the one per-comment JSON
+shape shared with ``koe analyze``; the comment's attributes appear at the top level.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.schemas.common import AttributeValue
+
+__all__ = [
+    "AlertPublic",
+    "AnalysesPublic",
+    "AnalysisCreate",
+    "AnalysisPublic",
+    "ClausePublic",
+    "CommentIn",
+    "ErrorPublic",
+    "EvidencePublic",
+    "PiiPublic",
+    "SentimentScoresPublic",
+    "ThemeHitPublic",
+]
+
+Sentiment = Literal["positive", "negative", "neutral", "mixed"]
+Polarity = Literal["positive", "negative", "neutral"]
+
+
+class CommentIn(BaseModel):
+    """One comment; ``id`` defaults to its 1-based position."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | int | None = Field(default=None, examples=["c-1"])
+    text: str | None = Field(examples=["残業が多すぎて疲れました"])
+    attributes: dict[str, AttributeValue] = Field(
+        default_factory=dict, examples=[{"dept": "営業", "wave": "2024Q1"}]
+    )
+
+
+class AnalysisCreate(BaseModel):
+    """A synchronous analysis request (at most ``KOE_MAX_SYNC_COMMENTS`` comments)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str | None = Field(default=None, examples=["employee"])
+    comments: list[CommentIn]
+
+
+class EvidencePublic(BaseModel):
+    """Words supporting a label; ``text`` is redacted; offsets are in the original."""
+
+    start: int
+    end: int
+    text: str
+
+
+class ThemeHitPublic(BaseModel):
+    """A theme of the comment and its polarity."""
+
+    id: str
+    polarity: Polarity
+    evidence: list[EvidencePublic]
+
+
+class SentimentScoresPublic(BaseModel):
+    """Comment-level label scores (sum to 1)."""
+
+    positive: float
+    negative: float
+    neutral: float
+    mixed: float
+
+
+class AlertPublic(BaseModel):
+    """Whether the comment needs human follow-up."""
+
+    flag: bool
+    reasons: list[str]
+    evidence: list[EvidencePublic]
+
+
+class PiiPublic(BaseModel):
+    """Personal information found in the original text."""
+
+    type: str
+    start: int
+    end: int
+
+
+class ClausePublic(BaseModel):
+    """One clause: span, redacted text, polarity and themes."""
+
+    start: int
+    end: int
+    text: str
+    sentiment: Polarity
+    score: float
+    themes: list[str]
+
+
+class ErrorPublic(BaseModel):
+    """Why this comment could not be analysed (the rest of the batch was)."""
+
+    code: str
+    message: str
+
+
+class AnalysisPublic(BaseModel):
+    """The analysis of one comment; its attributes are merged at the top level."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    pack: str
+    sentiment: Sentiment | None
+    sentiment_scores: SentimentScoresPublic | None
+    themes: list[ThemeHitPublic]
+    intent: Literal["praise", "complaint", "suggestion", "question", "other"] | None
+    alert: AlertPublic
+    pii: list[PiiPublic]
+    text_redacted: str
+    clauses: list[ClausePublic]
+    error: ErrorPublic | None
+
+
+class AnalysesPublic(BaseModel):
+    """Analyses in the order of the request's comments."""
+
+    data: list[AnalysisPublic]
+    count: int
+    pipeline_version: str

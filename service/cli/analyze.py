@@ -1,0 +1,129 @@
+"""``koe analyze``: comments in (CSV/JSONL/xlsx/stdin), one JSON object or CSV row out each.
+
+The output contract is used by survey-platform integrations: keep it stable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nlp.errors import FeedbackError
+from service.cli._app import app, fail
+
+__all__ = ["analyze_command"]
+
+OutputFormat = Literal["jsonl", "csv"]
+
+
+@app.command("analyze")
+def analyze_command(
+    input: Annotated[str, typer.Argument(help="CSV, JSONL or XLSX file, or - for stdin.")],
+    pack: Annotated[str, typer.Option(help="Theme pack id or pack .yaml path.")] = "employee",
+    text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
+    id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",
+    group_columns: Annotated[
+        str, typer.Option(help="Comma-separated columns to pass through, e.g. dept,wave.")
+    ] = "",
+    output: Annotated[str, typer.Option("-o", "--output", help="Output file or -.")] = "-",
+    format: Annotated[
+        OutputFormat | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Pipeline config TOML (see configs/default.toml).")
+    ] = None,
+    pii_terms: Annotated[
+        str, typer.Option(help="Comma-separated extra terms to redact (sites, teams).")
+    ] = "",
+    workers: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU).")] = 1,
+) -> None:
+    """Analyse comments: sentiment, themes, intent, alerts, PII redaction."""
+    try:
+        _run(
+            input,
+            pack,
+            text_column,
+            id_column,
+            group_columns,
+            output,
+            format,
+            config,
+            pii_terms,
+            workers,
+        )
+    except FeedbackError as exc:
+        raise fail(exc.message) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or input}: {exc.strerror}") from None
+
+
+def _run(
+    input: str,
+    pack: str,
+    text_column: str,
+    id_column: str,
+    group_columns: str,
+    output: str,
+    fmt: OutputFormat | None,
+    config_path: Path | None,
+    pii_terms: str,
+    workers: int,
+) -> None:
+    from nlp.io import open_output, read_records, write_csv, write_jsonl
+    from nlp.parallel import analyze_stream, default_workers
+    from nlp.pipeline import Pipeline, PipelineConfig
+
+    base = PipelineConfig.from_toml(config_path) if config_path else PipelineConfig()
+    updates: dict[str, object] = {"pack": pack}
+    if pii_terms:
+        updates["pii_terms"] = tuple(t.strip() for t in pii_terms.split(",") if t.strip())
+    config = PipelineConfig.model_validate(base.model_dump() | updates)
+    Pipeline(config)  # load once up front: a bad pack or config fails before reading
+    groups = [c.strip() for c in group_columns.split(",") if c.strip()]
+    records = read_records(
+        input, text_column=text_column, id_column=id_column, group_columns=groups
+    )
+    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
+    writer = write_csv if fmt == "csv" else write_jsonl
+    counts: Counter[str] = Counter()
+    started = time.perf_counter()
+    stream = analyze_stream(records, config, workers=workers or default_workers())
+    console = Console(stderr=True)
+    with open_output(output) as out, _progress(console) as progress:
+        task = progress.add_task("analysing", total=None)
+
+        def counted() -> object:
+            for result in stream:
+                counts[result.sentiment or "error"] += 1
+                counts["alerts"] += result.alert.flag
+                progress.advance(task)
+                yield result.to_dict()
+
+        writer(counted(), out)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    total = sum(counts[k] for k in ("positive", "negative", "neutral", "mixed", "error"))
+    console.print(
+        f"koe: analysed {total} comments in {elapsed:.1f}s — positive {counts['positive']}, "
+        f"negative {counts['negative']}, neutral {counts['neutral']}, mixed {counts['mixed']}, "
+        f"alerts {counts['alerts']}, errors {counts['error']} → {output}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )

@@ -1,0 +1,107 @@
+"""``koe summary``: a readable terminal summary of ``koe analyze`` output, by group.
+
+Groups smaller than ``--min-group-size`` are hidden (with complementary suppression,
+the same rules as the report API).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.cli._app import app, fail
+
+__all__ = ["summary_command"]
+
+SENTIMENT_LABELS = {
+    "positive": "肯定 pos",
+    "negative": "否定 neg",
+    "neutral": "中立 neu",
+    "mixed": "混在 mix",
+}
+
+
+@app.command("summary")
+def summary_command(
+    results: Annotated[Path, typer.Argument(help="JSONL written by `koe analyze`.")],
+    group_column: Annotated[str | None, typer.Option(help="Column to group by, e.g. dept.")] = None,
+    min_group_size: Annotated[int, typer.Option(min=3, help="Hide smaller groups.")] = 5,
+    top_themes: Annotated[int, typer.Option(help="Themes shown per group.")] = 3,
+) -> None:
+    """Summarise analysed comments: sentiment, top themes and alerts per group."""
+    from service.reports import ReportError, build_report
+
+    try:
+        rows = [
+            json.loads(line)
+            for line in results.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read {results}: {exc}") from None
+    columns = [group_column] if group_column else []
+    try:
+        report = build_report(
+            rows, group_by=columns, group_columns=columns, min_group_size=min_group_size
+        )
+    except ReportError as exc:
+        raise fail(str(exc)) from None
+    labels = _theme_labels(rows)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a log file or pipe: do not squeeze the table
+    table = Table(title=f"koe summary — {len(rows)} comments", show_lines=False)
+    table.add_column(group_column or "all")
+    table.add_column("n", justify="right")
+    for name in SENTIMENT_LABELS.values():
+        table.add_column(name, justify="right")
+    table.add_column("主なテーマ top themes: mentions (+/−)")
+    table.add_column("alerts", justify="right")
+    for group in [*report["groups"], {**report["total"], "key": {"": "total 合計"}}]:
+        table.add_row(*_row(group, labels, top_themes))
+    console.print(table)
+    flagged = [r for r in rows if (r.get("alert") or {}).get("flag")]
+    for r in flagged:
+        console.print(
+            f"[bold red]alert[/] {r['id']}: {', '.join(r['alert']['reasons'])} — "
+            f"{r['text_redacted'][:60]}",
+            highlight=False,
+        )
+    if report["suppressed_groups"]:
+        console.print(
+            f"{report['suppressed_groups']} group(s) hidden: fewer than "
+            f"{min_group_size} comments (anonymity threshold)"
+        )
+
+
+def _row(group: dict[str, Any], labels: dict[str, str], top: int) -> list[str]:
+    name = " / ".join(str(v) for v in group["key"].values()) or "total 合計"
+    if group.get("suppressed"):
+        return [name, "—", "—", "—", "—", "—", "hidden (small group)", "—"]
+    shares = [f"{group['sentiment_share'][s]:.0%}" for s in SENTIMENT_LABELS]
+    themes = sorted(group["themes"], key=lambda t: -t["mentions"])[:top]
+    theme_text = ", ".join(
+        f"{labels.get(t['id'], t['id'])} {t['mentions']} (+{t['positive']}/−{t['negative']})"
+        for t in themes
+        if t["mentions"]
+    )
+    return [name, str(group["n"]), *shares, theme_text, str(group["alerts"])]
+
+
+def _theme_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
+    from nlp.errors import FeedbackError
+    from nlp.themes import load_pack
+
+    labels: dict[str, str] = {}
+    for pack_id in {str(r.get("pack")) for r in rows}:
+        try:
+            pack = load_pack(pack_id)
+        except FeedbackError:
+            continue
+        labels.update({t.id: f"{t.label.ja} ({t.id})" for t in pack.themes})
+    return labels

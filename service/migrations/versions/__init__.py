@@ -1,0 +1,1 @@
+"""Migration scripts ``m<NNNN>_<slug>.py``; never edit one that has shipped."""

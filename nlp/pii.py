@@ -34,8 +34,14 @@ PLACEHOLDERS: dict[PiiType, str] = {
 _Found = tuple[int, int, PiiType]
 # On an overlap of equal length the more specific kind (lower rank) wins.
 _RANK: dict[PiiType, int] = {
-    "email": 0, "url": 1, "employee_id": 2, "postal_code": 3, "phone": 4,
-    "my_number": 5, "custom": 6, "name": 7,
+    "email": 0,
+    "url": 1,
+    "employee_id": 2,
+    "postal_code": 3,
+    "phone": 4,
+    "my_number": 5,
+    "custom": 6,
+    "name": 7,
 }
 
 # --- number-like kinds ----------------------------------------------------------
@@ -196,7 +202,7 @@ def redact(text: str, spans: Sequence[PiiSpan]) -> str:
         if span.end <= cursor or span.start == span.end:
             continue  # empty, or already inside the previous placeholder
         if span.start >= cursor:
-            parts += (text[cursor:span.start], PLACEHOLDERS[span.type])
+            parts += (text[cursor : span.start], PLACEHOLDERS[span.type])
         cursor = span.end
     parts.append(text[cursor:])
     return "".join(parts)
@@ -265,7 +271,7 @@ def _is_phone(raw: str) -> bool:
 
 
 def _negative_context(text: str, start: int) -> bool:
-    before = text[max(0, start - 12):start]
+    before = text[max(0, start - 12) : start]
     return bool(_NEG_CONTEXT.search(before)) and not _POS_CONTEXT.search(before)
 
 
@@ -329,7 +335,7 @@ def _name_before_honorific(
     if k == len(tokens) or tokens[k].end != m.end():
         return None  # 様子, さんま: the honorific is only the start of a longer word
     i = j - 1
-    if text[tokens[i].end:m.start()] not in _NAME_GAPS:
+    if text[tokens[i].end : m.start()] not in _NAME_GAPS:
         return None
     tok = tokens[i]
     if _is_person(tok):
@@ -347,7 +353,7 @@ def _name_before_honorific(
         ok = m.group() in _PLACE_TITLES and bool(_KANJI_NAME_RE.match(tok.surface))
         ok = ok and tok.surface not in _REGIONS
     elif tok.pos1 == "名詞" and tok.pos2 == "普通名詞":
-        ok = _kanji_name_like(text[start:tok.end]) or (
+        ok = _kanji_name_like(text[start : tok.end]) or (
             m.group() in _PERSONAL
             and bool(_ASCII_NAME_RE.match(tok.surface))
             and tok.surface not in _NOT_PEOPLE
@@ -376,7 +382,7 @@ def _linked(text: str, tokens: Sequence[Token], i: int, step: int) -> int | None
     if not 0 <= k < len(tokens):
         return None
     left, right = (tokens[i], tokens[k]) if step > 0 else (tokens[k], tokens[i])
-    gap = text[left.end:right.start]
+    gap = text[left.end : right.start]
     if gap == " " and _is_person(tokens[k]):
         return k
     if gap:
@@ -402,8 +408,10 @@ def _bare_person_names(text: str, tokens: Sequence[Token]) -> list[tuple[int, in
             i += 1
             continue
         j, nxt = i, _linked(text, tokens, i, 1)
-        while nxt is not None and _is_person(tokens[nxt]) and tokens[nxt].surface not in (
-            _NAME_SUFFIXES
+        while (
+            nxt is not None
+            and _is_person(tokens[nxt])
+            and tokens[nxt].surface not in (_NAME_SUFFIXES)
         ):
             j, nxt = nxt, _linked(text, tokens, nxt, 1)
         if _bare_run_ok(text, tokens, i, j, nxt):
@@ -417,18 +425,18 @@ def _bare_run_ok(text: str, tokens: Sequence[Token], i: int, j: int, nxt: int | 
     start, end = tokens[i].start, tokens[j].end
     if end - start < 2 or any(tokens[k].surface in _NOT_PEOPLE for k in range(i, j + 1)):
         return False  # 金・銀, 太麺: one-kanji "names" are mostly common words
-    if text[start - 1:start] == "(" and text[end:end + 1] == ")":
+    if text[start - 1 : start] == "(" and text[end : end + 1] == ")":
         return tokens[i].surface not in _REGIONS
     if i == j and not _HAS_KANJI_RE.search(tokens[i].surface):
         return False  # リスト, けん: kana words UniDic also knows as given names
-    if nxt is not None and text[end:tokens[nxt].start] != " ":
+    if nxt is not None and text[end : tokens[nxt].start] != " ":
         after = tokens[nxt]
         if after.pos1 in ("名詞", "接頭辞") or (
             after.pos1 == "接尾辞" and after.surface not in _NAME_SUFFIXES
         ):
             return False  # 豊田通商, 伊藤園, ザ・ノース・フェイス
     prev = _linked(text, tokens, i, -1)
-    if prev is not None and text[tokens[prev].end:start] != " ":
+    if prev is not None and text[tokens[prev].end : start] != " ":
         if tokens[prev].pos1 in ("名詞", "接頭辞"):
             return False  # 株式会社アーデン, オー・エル・エム
     return not text[:start].endswith(_COMPANY_BEFORE)
@@ -439,7 +447,7 @@ def _name_in_parentheses(
 ) -> tuple[int, int] | None:
     """A signature like 「(山本)」; weekdays (金), regions (上海) and (株) are not names."""
     start, end = m.span(1)
-    inner = tokens[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
+    inner = tokens[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
     if not inner or inner[0].start != start or inner[-1].end != end or end - start < 2:
         return None
     if inner[0].surface in _REGIONS:
@@ -456,7 +464,7 @@ def _name_after_marker(
     k = bisect.bisect_left(starts, m.end())
     run: list[Token] = []
     while k < len(tokens) and len(run) < 5 and _marker_token_ok(tokens[k]):
-        if text[(run[-1].end if run else m.end()):tokens[k].start] not in _NAME_GAPS:
+        if text[(run[-1].end if run else m.end()) : tokens[k].start] not in _NAME_GAPS:
             break
         run.append(tokens[k])
         k += 1
@@ -471,9 +479,7 @@ def _name_after_marker(
 
 def _marker_token_ok(tok: Token) -> bool:
     return (
-        tok.pos1 == "名詞"
-        and tok.pos2 not in ("代名詞", "数詞")
-        and tok.surface not in _HONORIFICS
+        tok.pos1 == "名詞" and tok.pos2 not in ("代名詞", "数詞") and tok.surface not in _HONORIFICS
     )
 
 

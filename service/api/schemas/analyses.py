@@ -6,10 +6,9 @@ shape shared with ``koe analyze``; the comment's attributes appear at the top le
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from nlp.results import Intent, PiiType, Polarity, Sentiment
 from service.api.schemas.common import AttributeValue
 
 __all__ = [
@@ -25,9 +24,6 @@ __all__ = [
     "SentimentScoresPublic",
     "ThemeHitPublic",
 ]
-
-Sentiment = Literal["positive", "negative", "neutral", "mixed"]
-Polarity = Literal["positive", "negative", "neutral"]
 
 
 class CommentIn(BaseModel):
@@ -87,7 +83,7 @@ class AlertPublic(BaseModel):
 class PiiPublic(BaseModel):
     """Personal information found in the original text."""
 
-    type: str
+    type: PiiType
     start: int
     end: int
 
@@ -120,7 +116,7 @@ class AnalysisPublic(BaseModel):
     sentiment: Sentiment | None
     sentiment_scores: SentimentScoresPublic | None
     themes: list[ThemeHitPublic]
-    intent: Literal["praise", "complaint", "suggestion", "question", "other"] | None
+    intent: Intent | None
     alert: AlertPublic
     pii: list[PiiPublic]
     text_redacted: str

@@ -166,7 +166,10 @@ def _ends_wanting(rest: Sequence[Token]) -> bool:
 def _has_wish(tokens: Sequence[Token]) -> bool:
     """「〜があると良い」「〜してもらえたら嬉しい」: a conditional + a wish predicate."""
     for i, tok in enumerate(tokens[:-1]):
-        if tok.lemma in _CONDITIONALS and tok.pos1 == "助詞":
+        conditional = (tok.lemma in _CONDITIONALS and tok.pos1 == "助詞") or (
+            tok.pos1 == "助動詞" and tok.cform.startswith("仮定形")  # 〜たら, 〜なら
+        )
+        if conditional:
             nxt = tokens[i + 1]
             if nxt.lemma in _WISH_PREDICATES:
                 return True

@@ -150,6 +150,8 @@ class LexiconSentiment(SentimentBackend):
             length, score = match
             first, last = content[p], content[p + length - 1]
             score *= _intensity(tokens, first)
+            if _concessive(tokens, last + 1):
+                score = 0.0  # 「どれだけ良い評価でも」: even a good one, i.e. not this one
             score = _apply_negation(score, count_negations(tokens, last + 1))
             found.append(PolarItem(tokens[first].start, tokens[last].end, score))
             p += length
@@ -199,6 +201,14 @@ def _excess(tokens: Sequence[Token], found: Sequence[PolarItem]) -> list[PolarIt
             if not any(item.start <= before.start < item.end for item in found):
                 extra.append(PolarItem(before.start, tok.end, -_IMPLICIT))
     return extra
+
+
+def _concessive(tokens: Sequence[Token], start: int) -> bool:
+    """The item is the X of 「Xでも」/「Xても」 (even if X), up to one word away."""
+    for k in range(start, min(start + 3, len(tokens) - 1)):
+        if tokens[k].surface in {"で", "て"} and tokens[k + 1].surface == "も":
+            return k == start or tokens[k - 1].pos1 == "名詞"
+    return False
 
 
 def _intensity(tokens: Sequence[Token], first: int) -> float:

@@ -255,6 +255,8 @@ def write_csv(
 def open_output(path: str | Path) -> IO[str]:
     """Open an output for the writers: ``"-"`` is stdout, ``.csv`` files get a UTF-8 BOM.
 
+    Missing parent folders are created.
+
     The BOM makes Excel read the CSV as UTF-8 instead of Shift_JIS. Closing the stdout
     stream only flushes it, so it can be used in a ``with`` block.
 
@@ -271,6 +273,7 @@ def open_output(path: str | Path) -> IO[str]:
         sys.stdout.flush()
         return _KeepOpenWriter(buffer, encoding="utf-8", newline="", write_through=True)
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if target.suffix.lower() == ".csv" else "utf-8"
     return target.open("w", encoding=encoding, newline="")
 

@@ -28,7 +28,7 @@ def read_jsonl(path):
 
 
 def test_cli_analyze_cp932_csv_with_groups(tmp_path, tiny_toml):
-    out = tmp_path / "out.jsonl"
+    out = tmp_path / "new-folder" / "out.jsonl"
     result = runner.invoke(
         app,
         [

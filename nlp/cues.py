@@ -46,6 +46,7 @@ _LIGHT_PREDICATES = frozenset(
         "起きる",
     }
 )
+_QUOTING = frozenset({"言う", "言える", "言い切る", "言い切れる", "断言", "思う"})
 _NEGATION_BRIDGES = frozenset(
     {"訳", "事", "筈", "の", "ん", "一切", "何も", "特に", "回", "度", "全く", "全然", "余り"}
 )
@@ -105,13 +106,17 @@ def detect_cues(tokens: Sequence[Token]) -> ClauseCues:
 def count_negations(tokens: Sequence[Token], start: int) -> int:
     """Count negations from ``tokens[start]`` up to the next independent word.
 
-    「良くない」 has one, 「ないわけではない」 two; an adverb (一切, 全く) or one light
-    predicate (感じる, 取れる) may stand between: 「やりがいを感じない」.
+    「良くない」 has one, 「ないわけではない」 and 「ないとは言えない」 two; an adverb
+    (一切, 全く) or one light predicate (感じる, 取れる) may stand between:
+    「やりがいを感じない」.
     """
     negations, bridged = 0, False
-    for tok in tokens[start:]:
+    for k in range(start, len(tokens)):
+        tok = tokens[k]
         if (tok.pos1 == "助動詞" and tok.lemma in NEGATION_AUX) or tok.lemma == "無い":
             negations += 1
+        elif tok.lemma in _QUOTING and k > start and tokens[k - 1].surface in {"と", "は"}:
+            continue  # 「不満がないとは言えない」: the saying is negated too
         elif tok.pos1 in {"助詞", "空白", "助動詞", "接尾辞", "副詞"}:
             continue
         elif tok.lemma in _NEGATION_BRIDGES or tok.pos2 in {"非自立可能", "数詞"}:

@@ -42,3 +42,8 @@ NEGATIONS = [
 @pytest.mark.parametrize(("text", "expected"), NEGATIONS)
 def test_cues_count_negations_after_first_word(text, expected):
     assert count_negations(tokenize(text), 1) == expected
+
+
+def test_cues_negated_saying_counts_twice():
+    tokens = tokenize("不満がないとは言えない")
+    assert count_negations(tokens, 1) == 2

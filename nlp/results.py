@@ -5,7 +5,7 @@ Every ``start``/``end`` is a character offset into the *original* comment text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "PiiSpan",
     "PiiType",
     "Polarity",
+    "RESULT_KEYS",
     "Sentiment",
     "SentimentScores",
     "ThemeHit",
@@ -124,3 +125,7 @@ class CommentAnalysis:
         for key, value in attributes.items():
             data.setdefault(key, value)
         return data
+
+
+#: top-level keys of ``CommentAnalysis.to_dict()`` besides the merged attributes
+RESULT_KEYS = frozenset(f.name for f in fields(CommentAnalysis)) - {"attributes"}

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from nlp.results import RESULT_KEYS
 from service.errors import BatchTooLarge, CommentTooLong, InvalidParameter
 from service.settings import Settings
 from service.storage.types import NewComment
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from nlp import InputRecord, Pipeline
 
 __all__ = [
-    "RESULT_KEYS",
     "Analyzer",
     "CommentLike",
     "check_attributes",
@@ -29,11 +29,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: keys of a result dict; attributes with these names would be shadowed, so refused
-RESULT_KEYS = frozenset(
-    {"id", "pack", "sentiment", "sentiment_scores", "themes", "intent", "alert", "pii",
-     "text_redacted", "clauses", "error"}
-)  # fmt: skip
 _UPLOAD_FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                    ".xlsx": "xlsx", ".txt": "lines"}  # fmt: skip
 

@@ -4,7 +4,15 @@ import importlib
 
 import pytest
 
-MODULES = ["nlp", "nlp.sentiment", "nlp.themes", "nlp.errors", "nlp.results", "nlp.io"]
+MODULES = [
+    "nlp",
+    "nlp.sentiment",
+    "nlp.themes",
+    "nlp.errors",
+    "nlp.results",
+    "nlp.io",
+    "nlp.output",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

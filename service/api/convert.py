@@ -6,7 +6,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from service.analysis import RESULT_KEYS, check_attributes, check_text_lengths
+from nlp.results import RESULT_KEYS
+from service.analysis import check_attributes, check_text_lengths
 from service.api.schemas.analyses import CommentIn
 from service.errors import BatchTooLarge, InvalidParameter
 from service.storage import NewComment

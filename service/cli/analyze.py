@@ -75,7 +75,8 @@ def _run(
     pii_terms: str,
     workers: int,
 ) -> None:
-    from nlp.io import open_output, read_records, write_csv, write_jsonl
+    from nlp.io import read_records
+    from nlp.output import open_output, write_csv, write_jsonl
     from nlp.parallel import analyze_stream, default_workers
     from nlp.pipeline import Pipeline, PipelineConfig
 

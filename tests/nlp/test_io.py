@@ -12,14 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp.errors import ColumnError, DecodeError, InputError
-from nlp.io import (
-    InputRecord,
-    decode_bytes,
-    open_output,
-    read_records,
-    write_csv,
-    write_jsonl,
-)
+from nlp.io import InputRecord, decode_bytes, read_records
+from nlp.output import open_output, write_csv, write_jsonl
 from nlp.results import AlertResult, CommentAnalysis, ErrorInfo, ThemeHit
 
 EXCEL_TEXT = "①髙～の件、残業が多い"  # circled digit, IBM kanji, full-width tilde (CP932 only)

@@ -63,7 +63,7 @@ _DOWNTONERS = frozenset(
 _IMPLICIT = 0.5
 _NOTHING_TO_SAY = frozenset({"特に", "別に", "特段"})
 _FAVOURS = frozenset({"呉れる", "下さる", "貰う", "頂く"})
-_SARCASM_LEMMAS = frozenset({"流石", "さすが"})
+_SARCASM_LEMMAS = frozenset({"流石", "さすが", "限る", "実に"})
 _SARCASM_SURFACES = frozenset({"笑", "w", "ww", "www", "草"})
 
 Lexicon = PhraseIndex[float]
@@ -107,7 +107,7 @@ class LexiconSentiment(SentimentBackend):
         items = []
         for i in range(len(doc.clauses)):
             tokens = doc.clause_tokens(i)
-            found = self._items(tokens)
+            found = _unquoted(self._items(tokens), doc.text)
             found += _excess(tokens, found)
             if not found and not doc.cues[i].question:
                 found = _implicit(tokens, doc.cues[i])
@@ -189,6 +189,22 @@ def _implicit(tokens: Sequence[Token], cues: ClauseCues) -> list[PolarItem]:
     return []
 
 
+def _unquoted(items: list[PolarItem], text: str) -> list[PolarItem]:
+    """Drop praise inside 「」 or 『』: a quoted slogan is not the writer's view.
+
+    「『社員の幸せ』を掲げる会社」 says nothing good; quoted insults (「使えない」と言われた)
+    are kept, since they describe what happened to the writer.
+    """
+    if "「" not in text and "『" not in text:
+        return items
+    return [x for x in items if x.score < 0 or not _inside_quotes(text, x.start)]
+
+
+def _inside_quotes(text: str, offset: int) -> bool:
+    before = text[:offset]
+    return before.count("「") > before.count("」") or before.count("『") > before.count("』")
+
+
 def _excess(tokens: Sequence[Token], found: Sequence[PolarItem]) -> list[PolarItem]:
     """「少なすぎ」「詰め込まれすぎ」: too much of something not itself evaluative.
 
@@ -230,8 +246,8 @@ def _apply_negation(score: float, negations: int) -> float:
 def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[int]:
     """Sentences whose praise is ironic.
 
-    A marker (さすが, 笑, w) in a sentence with a complaint, or praise closed with
-    「〜ですね」 in a comment that also complains elsewhere:
+    A marker (さすが, 笑, w, 〜に限って) in a comment with a complaint, or praise closed
+    with 「〜ですね」 in a comment that also complains elsewhere:
     「送料の方が高いなんて、素晴らしいポイント制度ですね」.
     """
     negative_sentences = {
@@ -241,7 +257,7 @@ def _sarcastic_sentences(doc: Doc, items: Sequence[Sequence[PolarItem]]) -> set[
     for i, clause in enumerate(doc.clauses):
         tokens = doc.clause_tokens(i)
         marked = any(t.lemma in _SARCASM_LEMMAS or t.surface in _SARCASM_SURFACES for t in tokens)
-        if marked and clause.sentence in negative_sentences:
+        if marked and negative_sentences:
             ironic.add(clause.sentence)
         praised = any(x.score > 0 for x in items[i])
         if (

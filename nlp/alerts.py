@@ -22,9 +22,16 @@ from nlp.doc import Doc
 from nlp.phrases import PhraseIndex, phrase_lemmas
 from nlp.results import AlertResult, Evidence
 from nlp.sentiment.base import ClauseScore
+from nlp.themes import ThemeMatch, ThemePack
 from nlp.tokenize import Token
 
-__all__ = ["AlertCues", "detect_alert", "load_alert_cues"]
+__all__ = [
+    "AlertCues",
+    "add_theme_alerts",
+    "detect_alert",
+    "implied_themes",
+    "load_alert_cues",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +115,41 @@ def detect_alert(doc: Doc, scores: Sequence[ClauseScore]) -> AlertResult:
     return AlertResult(
         flag=bool(reasons), reasons=reasons, evidence=[Evidence(s, e, "") for s, e in evidence]
     )
+
+
+def add_theme_alerts(
+    pack: ThemePack,
+    matches: Sequence[ThemeMatch],
+    doc: Doc,
+    scores: Sequence[ClauseScore],
+    alert: AlertResult,
+) -> None:
+    """A theme that ``raises_alert`` (harassment) found in a negative statement alerts."""
+    raising = {t.id: t.raises_alert for t in pack.themes if t.raises_alert}
+    if not raising or any(cue.question for cue in doc.cues):
+        return
+    for match in matches:
+        reason = raising.get(match.theme_id)
+        if reason and scores[doc.clause_at(match.start)].score < -0.5:  # beyond a plain denial
+            if reason not in alert.reasons:
+                alert.reasons.append(reason)
+            alert.evidence.append(Evidence(match.start, match.end, ""))
+    alert.flag = bool(alert.reasons)
+
+
+def implied_themes(
+    pack: ThemePack, alert: AlertResult, matches: Sequence[ThemeMatch]
+) -> list[ThemeMatch]:
+    """Themes implied by the alert and not found otherwise (an assault is harassment)."""
+    if not alert.evidence:
+        return []
+    found = {m.theme_id for m in matches}
+    first = alert.evidence[0]
+    return [
+        ThemeMatch(theme.id, first.start, first.end, "alert")
+        for theme in pack.themes
+        if theme.id not in found and set(theme.alert_reasons) & set(alert.reasons)
+    ]
 
 
 def _denied(tokens: Sequence[Token], start: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from nlp.cues import ClauseCues, detect_cues
@@ -29,6 +30,11 @@ class Doc:
     def text(self) -> str:
         """The normalised text."""
         return self.norm.text
+
+    def clause_at(self, offset: int) -> int:
+        """Index of the clause holding normalised ``offset`` (the last one past the end)."""
+        ends = [c.end for c in self.clauses]
+        return min(bisect_right(ends, offset), len(ends) - 1)
 
     def clause_tokens(self, index: int) -> list[Token]:
         """Return the tokens of clause ``index``."""

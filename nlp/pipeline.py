@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlp import __version__
-from nlp.alerts import detect_alert
+from nlp.alerts import add_theme_alerts, detect_alert, implied_themes
 from nlp.doc import Doc, make_doc
 from nlp.errors import (
     ConfigError,
@@ -33,9 +32,9 @@ from nlp.io import InputRecord
 from nlp.pii import detect_pii
 from nlp.registry import sentiment_backends
 from nlp.render import build_result
-from nlp.results import AlertResult, CommentAnalysis, ErrorInfo, Evidence
+from nlp.results import CommentAnalysis, ErrorInfo
 from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
-from nlp.themes import ThemeMatch, ThemeMatcher, available_packs, load_pack
+from nlp.themes import ThemeMatcher, available_packs, load_pack
 
 __all__ = ["Pipeline", "PipelineConfig", "analyze"]
 
@@ -165,7 +164,7 @@ class Pipeline:
         matcher = self.matcher(p.pack)
         matches = matcher.match(doc.tokens)
         alert = detect_alert(doc, scores)
-        _add_theme_alerts(matcher, matches, doc, scores, alert)
+        add_theme_alerts(matcher.pack, matches, doc, scores, alert)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
             label, probabilities = (
@@ -181,46 +180,12 @@ class Pipeline:
             scores=scores,
             sentiment=label,
             probabilities=probabilities,
-            themes=[*matches, *_alert_themes(matcher, alert, {m.theme_id for m in matches})],
+            themes=[*matches, *implied_themes(matcher.pack, alert, matches)],
             intent=detect_intent(doc, label, scores),
             alert=alert,
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,
         )
-
-
-def _add_theme_alerts(
-    matcher: ThemeMatcher,
-    matches: Sequence[ThemeMatch],
-    doc: Doc,
-    scores: Sequence[ClauseScore],
-    alert: AlertResult,
-) -> None:
-    """A theme that ``raises_alert`` (harassment) found in a negative statement alerts."""
-    raising = {t.id: t.raises_alert for t in matcher.pack.themes if t.raises_alert}
-    if not raising or any(cue.question for cue in doc.cues):
-        return
-    ends = [c.end for c in doc.clauses]
-    for match in matches:
-        reason = raising.get(match.theme_id)
-        clause = min(bisect_right(ends, match.start), len(ends) - 1)
-        if reason and scores[clause].score < -0.5:  # stronger than a plain denial
-            if reason not in alert.reasons:
-                alert.reasons.append(reason)
-            alert.evidence.append(Evidence(match.start, match.end, ""))
-    alert.flag = bool(alert.reasons)
-
-
-def _alert_themes(matcher: ThemeMatcher, alert: AlertResult, found: set[str]) -> list[ThemeMatch]:
-    """Themes implied by the alert and not found otherwise (an assault is harassment)."""
-    if not alert.evidence:
-        return []
-    first = alert.evidence[0]
-    return [
-        ThemeMatch(theme.id, first.start, first.end, "alert")
-        for theme in matcher.pack.themes
-        if theme.id not in found and set(theme.alert_reasons) & set(alert.reasons)
-    ]
 
 
 class _RecordError(Exception):

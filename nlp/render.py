@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from nlp.doc import Doc
 from nlp.io import InputRecord
@@ -44,13 +43,12 @@ def build_result(
     norm = doc.norm
     pii_orig = [PiiSpan(s.type, *norm.to_original(s.start, s.end)) for s in pii]
     view = _RedactedView(norm.original, pii_orig)
-    clause_of = _clause_lookup(doc)
     clause_themes: list[list[str]] = [[] for _ in doc.clauses]
     theme_scores: dict[str, float] = {}
     theme_sentences: dict[str, set[int]] = {}
     hits: dict[str, ThemeHit] = {}
     for match in themes:
-        c = clause_of(match.start)
+        c = doc.clause_at(match.start)
         start, end = norm.to_original(match.start, match.end)
         hit = hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
         hit.evidence.append(Evidence(start, end, view.slice(start, end)))
@@ -138,9 +136,3 @@ class _RedactedView:
             if s.start < end and s.end > start
         ]
         return redact(self.original[start:end], inside)
-
-
-def _clause_lookup(doc: Doc) -> Callable[[int], int]:
-    """Return a function from a normalised offset to the index of its clause."""
-    ends = [c.end for c in doc.clauses]
-    return lambda offset: min(bisect_right(ends, offset), len(ends) - 1)

@@ -69,6 +69,7 @@ def score_predictions(
     metrics.update(_pii_metrics(gold, predictions))
     metrics["sentiment_accuracy_by_tag"] = _by_tag(gold, sentiment_pairs)
     metrics["errors"] = sum(p.error is not None for p in predictions)
+    metrics["by_domain"] = _by_domain(gold, predictions)
     return metrics
 
 
@@ -197,3 +198,25 @@ def _by_tag(
         tag: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)}
         for tag, v in sorted(buckets.items())
     }
+
+
+def _by_domain(
+    gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
+) -> dict[str, dict[str, float]]:
+    """Headline metrics per domain (employee, customer)."""
+    domains: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(gold):
+        domains[str(g.get("domain", "?"))].append(i)
+    if len(domains) < 2:
+        return {}
+    out = {}
+    for domain, rows in sorted(domains.items()):
+        pairs = [(gold[i]["sentiment"], predictions[i].sentiment or "neutral") for i in rows]
+        themes = _theme_metrics([gold[i] for i in rows], [predictions[i] for i in rows])
+        out[domain] = {
+            "n": len(rows),
+            "sentiment_macro_f1": _macro_f1(pairs, SENTIMENTS)[0],
+            "theme_micro_f1": themes["theme_micro_f1"],
+            "theme_polarity_accuracy": themes["theme_polarity_accuracy"],
+        }
+    return out

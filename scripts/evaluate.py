@@ -39,6 +39,9 @@ def main() -> None:
     for key, label in HEADLINE:
         value = metrics[key]
         print(f"  {label:<34} {'n/a' if value is None else f'{value:.3f}'}")
+    for domain, values in metrics["by_domain"].items():
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in values.items() if k != "n")
+        print(f"  {domain} (n={values['n']}): {shown}")
     print(
         "  per tag (sentiment accuracy): "
         + ", ".join(

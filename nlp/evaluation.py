@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.io import InputRecord
+from nlp.pii import HONORIFICS
 from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis
 
@@ -171,8 +172,10 @@ def _pii_metrics(
     for g, p in zip(gold, predictions, strict=True):
         for item in g.get("pii") or []:
             total += 1
-            start = g["text"].find(item["text"])
-            end = start + len(item["text"])
+            # 「佐藤さん」 and 「佐藤」 are the same PII: the honorific is not personal data.
+            wanted = _name_core(item["text"]) if item["type"] == "name" else item["text"]
+            start = g["text"].find(wanted)
+            end = start + len(wanted)
             covering = [s for s in p.pii if s.start <= start and s.end >= end] if start >= 0 else []
             if covering:
                 found += 1
@@ -185,6 +188,13 @@ def _pii_metrics(
         "pii_support": total,
         "pii_missed": missed,
     }
+
+
+def _name_core(name: str) -> str:
+    for honorific in sorted(HONORIFICS, key=len, reverse=True):
+        if name.endswith(honorific) and len(name) > len(honorific):
+            return name[: -len(honorific)].rstrip()
+    return name
 
 
 def _by_tag(

@@ -16,7 +16,7 @@ from functools import lru_cache
 from nlp.results import PiiSpan, PiiType
 from nlp.tokenize import Token
 
-__all__ = ["PLACEHOLDERS", "detect_pii", "redact"]
+__all__ = ["HONORIFICS", "PLACEHOLDERS", "detect_pii", "redact"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ _TITLES_KATAKANA = frozenset(
     "プロデューサー".split()
 )
 _HONORIFICS = _PERSONAL | _TITLES_KANJI | _TITLES_KATAKANA
+#: honorifics and titles that follow a name; they are not personal data themselves
+HONORIFICS: frozenset[str] = _HONORIFICS
 _HONORIFIC_RE = re.compile("|".join(sorted(_HONORIFICS, key=len, reverse=True)))
 # A place name before these is a surname (千葉課長); before 代表/選手 it is a team.
 _PLACE_TITLES = _PERSONAL | frozenset(

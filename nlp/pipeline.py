@@ -29,10 +29,11 @@ from nlp.errors import (
 )
 from nlp.intent import detect_intent
 from nlp.io import InputRecord
+from nlp.linear import LinearCommentModel
 from nlp.pii import detect_pii
 from nlp.registry import sentiment_backends
 from nlp.render import build_result
-from nlp.results import CommentAnalysis, ErrorInfo
+from nlp.results import SENTIMENTS, CommentAnalysis, ErrorInfo, Intent, SentimentScores
 from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
 from nlp.themes import ThemeMatcher, available_packs, load_pack
 
@@ -48,8 +49,11 @@ class PipelineConfig(BaseModel):
 
     #: theme pack id (``employee``, ``customer``) or path of a pack .yaml file
     pack: str = "employee"
-    #: registered sentiment backend name (``koe backends list``)
+    #: registered sentiment backend name (``koe backends list``): clause scores
     sentiment_backend: str = "lexicon.v1"
+    #: trained comment model (a directory, or a name under ``models/``) that decides the
+    #: comment's sentiment and intent; ``None`` derives them from the clause scores
+    comment_model: str | None = "linear-ja-v1"
     #: keyword arguments of the sentiment backend (e.g. ``{"lexicon_path": "…"}``)
     sentiment_options: dict[str, Any] = Field(default_factory=dict)
     #: comment-level decision thresholds
@@ -91,13 +95,19 @@ class Pipeline:
         self.config = config or PipelineConfig()
         factory = sentiment_backends.get(self.config.sentiment_backend)
         self.sentiment = cast(SentimentBackend, factory(**self.config.sentiment_options))
+        self.comment_model = (
+            LinearCommentModel.load(self.config.comment_model)
+            if self.config.comment_model
+            else None
+        )
         self._matchers: dict[str, ThemeMatcher] = {}
         self.matcher(self.config.pack)  # fail fast on an unknown default pack
 
     @property
     def version(self) -> str:
         """Identifies the code and backend that produced a result."""
-        return f"koe-{__version__}/{self.sentiment.name}"
+        model = f"+{self.comment_model.name}" if self.comment_model else ""
+        return f"koe-{__version__}/{self.sentiment.name}{model}"
 
     def matcher(self, pack: str) -> ThemeMatcher:
         """Return the (cached) theme matcher of a pack id or pack file path."""
@@ -148,19 +158,36 @@ class Pipeline:
     def _finish(self, chunk: Sequence[_Pending], results: list[CommentAnalysis | None]) -> None:
         try:
             all_scores = self.sentiment.score_batch([p.doc for p in chunk])
+            labels = self._comment_labels(chunk)
         except Exception as exc:  # noqa: BLE001
             for p in chunk:
                 results[p.index] = _error_result(p.record, p.pack, exc)
             return
-        for p, scores in zip(chunk, all_scores, strict=True):
+        for p, scores, predicted in zip(chunk, all_scores, labels, strict=True):
             try:
-                results[p.index] = self._result(p, scores)
+                results[p.index] = self._result(p, scores, predicted)
             except Exception as exc:  # noqa: BLE001
                 results[p.index] = _error_result(p.record, p.pack, exc)
 
-    def _result(self, p: _Pending, scores: Sequence[ClauseScore]) -> CommentAnalysis:
+    def _comment_labels(self, chunk: Sequence[_Pending]) -> list[_Predicted | None]:
+        if self.comment_model is None:
+            return [None] * len(chunk)
+        probs = self.comment_model.predict_proba([p.doc.norm.original for p in chunk])
+        return [
+            _Predicted(SentimentScores(**{k: round(v, 4) for k, v in sentiment.items()}),
+                       cast(Intent, max(intent, key=intent.__getitem__)))
+            for sentiment, intent in zip(probs["sentiment"], probs["intent"], strict=True)
+        ]  # fmt: skip
+
+    def _result(
+        self, p: _Pending, scores: Sequence[ClauseScore], predicted: _Predicted | None
+    ) -> CommentAnalysis:
         doc = p.doc
-        label, probabilities = combine(doc.clauses, scores, self.config.combine)
+        if predicted is None:
+            label, probabilities = combine(doc.clauses, scores, self.config.combine)
+        else:
+            probabilities = predicted.scores
+            label = max(SENTIMENTS, key=lambda name: getattr(probabilities, name))
         matcher = self.matcher(p.pack)
         matches = matcher.match(doc.tokens)
         alert = detect_alert(doc, scores)
@@ -181,11 +208,17 @@ class Pipeline:
             sentiment=label,
             probabilities=probabilities,
             themes=[*matches, *implied_themes(matcher.pack, alert, matches)],
-            intent=detect_intent(doc, label, scores),
+            intent=predicted.intent if predicted else detect_intent(doc, label, scores),
             alert=alert,
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Predicted:
+    scores: SentimentScores
+    intent: Intent
 
 
 class _RecordError(Exception):

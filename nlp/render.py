@@ -105,21 +105,22 @@ def _theme_polarity(
     sentiment: Sentiment,
     config: CombineConfig,
 ) -> Polarity:
-    """Polarity of a theme: its clauses; if they are plain, their sentences; then the comment.
+    """Polarity of a theme.
 
-    「店長にキレられてる。もう無理」: the clause naming the theme carries no evaluative
-    word, but the comment leaves no doubt.
+    A comment that is not mixed is positive, negative or neutral about each of its themes
+    (「店長にキレられてる。もう無理」: the clause naming the theme carries no evaluative
+    word, but the comment leaves no doubt). In a mixed comment: the theme's clauses; if
+    they are plain, their sentences; then neutral.
     """
+    if sentiment != "mixed":
+        return sentiment
     polarity = clause_polarity(score, config)
     if polarity != "neutral" or any(cue.question or cue.wish for cue in doc.cues):
         return polarity
     in_sentences = sum(
         s.score for c, s in zip(doc.clauses, scores, strict=True) if c.sentence in sentences
     )
-    polarity = clause_polarity(in_sentences, config)
-    if polarity == "neutral" and sentiment in ("positive", "negative"):
-        return sentiment
-    return polarity
+    return clause_polarity(in_sentences, config)
 
 
 class _RedactedView:

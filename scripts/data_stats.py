@@ -37,6 +37,26 @@ def near_duplicates(texts: list[str], threshold: float = 0.9) -> list[tuple[int,
     return pairs
 
 
+def cross_duplicates(
+    texts: list[str], others: list[str], threshold: float = 0.9
+) -> list[tuple[int, int, float]]:
+    """Pairs (i in ``texts``, j in ``others``) with trigram Jaccard above ``threshold``."""
+    index: dict[str, set[int]] = {}
+    other_grams = [trigrams(t) for t in others]
+    for j, grams in enumerate(other_grams):
+        for gram in grams:
+            index.setdefault(gram, set()).add(j)
+    pairs = []
+    for i, text in enumerate(texts):
+        grams = trigrams(text)
+        shared = Counter(j for gram in grams for j in index.get(gram, ()))
+        for j, n in shared.items():
+            jaccard = n / len(grams | other_grams[j])
+            if jaccard > threshold:
+                pairs.append((i, j, round(jaccard, 3)))
+    return pairs
+
+
 def stats(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts per label, theme polarity, tag and domain."""
     themes: Counter[str] = Counter()

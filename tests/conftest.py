@@ -15,7 +15,7 @@ TINY_LEXICON = str(FIXTURES / "tiny_lexicon.tsv")
 @pytest.fixture(scope="session")
 def tiny_config() -> PipelineConfig:
     """Pipeline config whose sentiment comes from a 13-entry lexicon (exact scores)."""
-    return PipelineConfig(sentiment_options={"lexicon_path": TINY_LEXICON})
+    return PipelineConfig(sentiment_options={"lexicon_path": TINY_LEXICON}, comment_model=None)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,119 @@
+"""A small trained comment classifier: character n-gram TF-IDF + logistic regression.
+
+It decides the comment-level sentiment (4 labels) and intent (5 labels) from the
+normalised text; clause scores, per-theme polarity and alerts still come from the
+lexicon path. Weights are stored without pickle: ``model.safetensors`` (idf and one
+coefficient matrix and intercept per head), ``vocab.json`` and ``config.json``.
+Train with ``scripts/train_linear.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.errors import ModelLoadError
+from nlp.text import normalize
+
+__all__ = ["HEADS", "LinearCommentModel", "resolve_model_dir", "train_linear"]
+
+logger = logging.getLogger(__name__)
+
+#: predicted fields and the record keys they are trained from
+HEADS = ("sentiment", "intent")
+_REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+def resolve_model_dir(name_or_path: str) -> Path:
+    """A directory path as given, or a model name under the repository's ``models/``."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    shipped = _REPO_MODELS / name_or_path
+    if shipped.is_dir():
+        return shipped
+    raise ModelLoadError(
+        f"comment model {name_or_path!r} not found (looked for a directory and for "
+        f"{shipped}); train one with `python scripts/train_linear.py` or set comment_model=None"
+    )
+
+
+@dataclass(frozen=True)
+class LinearCommentModel:
+    """Loaded weights of a trained comment model."""
+
+    name: str
+    vectorizer: Any  # a fitted sklearn TfidfVectorizer (vocabulary and idf set)
+    heads: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]]
+
+    @classmethod
+    def load(cls, name_or_path: str) -> LinearCommentModel:
+        """Load ``config.json``, ``vocab.json`` and ``model.safetensors`` from a directory."""
+        from safetensors.numpy import load_file
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        directory = resolve_model_dir(name_or_path)
+        try:
+            config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+            vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+            tensors = load_file(str(directory / "model.safetensors"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"cannot load comment model from {directory}: {exc}") from exc
+        params = {**config["vectorizer"], "ngram_range": tuple(config["vectorizer"]["ngram_range"])}
+        vectorizer = TfidfVectorizer(**params, vocabulary=vocab)
+        vectorizer.idf_ = tensors["idf"]
+        heads = {
+            head: (tuple(labels), tensors[f"{head}.coef"], tensors[f"{head}.intercept"])
+            for head, labels in config["labels"].items()
+        }
+        return cls(config.get("name", directory.name), vectorizer, heads)
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
+        """Per head, one ``{label: probability}`` per text."""
+        features = self.vectorizer.transform([normalize(t).text for t in texts])
+        out: dict[str, list[dict[str, float]]] = {}
+        for head, (labels, coef, intercept) in self.heads.items():
+            logits = features @ coef.T + intercept
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=1, keepdims=True)
+            out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
+        return out
+
+
+def train_linear(
+    records: Sequence[dict[str, Any]], out_dir: Path, *, name: str, c: float = 10.0
+) -> dict[str, Any]:
+    """Fit the model on labelled records and write it to ``out_dir``; return its config."""
+    from safetensors.numpy import save_file
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer_params: dict[str, Any] = {
+        "analyzer": "char_wb", "ngram_range": [1, 3], "min_df": 2, "sublinear_tf": True,
+    }  # fmt: skip
+    vectorizer = TfidfVectorizer(**{**vectorizer_params, "ngram_range": (1, 3)})
+    features = vectorizer.fit_transform([normalize(r["text"]).text for r in records])
+    # C order: sklearn's coefficients are Fortran-ordered and safetensors writes raw buffers.
+    tensors: dict[str, np.ndarray] = {"idf": np.ascontiguousarray(vectorizer.idf_, np.float32)}
+    labels: dict[str, list[str]] = {}
+    for head in HEADS:
+        clf = LogisticRegression(C=c, max_iter=5000)
+        clf.fit(features, [r[head] for r in records])
+        labels[head] = [str(label) for label in clf.classes_]
+        tensors[f"{head}.coef"] = np.ascontiguousarray(clf.coef_, np.float32)
+        tensors[f"{head}.intercept"] = np.ascontiguousarray(clf.intercept_, np.float32)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab = {term: int(i) for term, i in sorted(vectorizer.vocabulary_.items())}
+    (out_dir / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    save_file(tensors, str(out_dir / "model.safetensors"))
+    config = {"name": name, "vectorizer": vectorizer_params, "labels": labels, "C": c,
+              "n_train": len(records), "n_features": len(vocab)}  # fmt: skip
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return config

@@ -1,0 +1,54 @@
+import pytest
+
+from nlp.errors import ModelLoadError
+from nlp.linear import LinearCommentModel, train_linear
+from nlp.pipeline import Pipeline, PipelineConfig
+
+# fmt: off
+TINY = [
+    ("とても良い職場です", "positive", "praise"), ("最高です", "positive", "praise"),
+    ("上司が優しくて良い", "positive", "praise"), ("残業が多くて最悪", "negative", "complaint"),
+    ("給料が低くて不満", "negative", "complaint"), ("最悪です", "negative", "complaint"),
+    ("研修はありますか", "neutral", "question"), ("特になし", "neutral", "other"),
+    ("制度を教えてください", "neutral", "question"), ("良いけど残業が多い", "mixed", "complaint"),
+    ("給料は良いが最悪の上司", "mixed", "complaint"), ("休みを増やしてほしい", "neutral", "suggestion"),
+]
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model")
+    records = [{"text": t, "sentiment": s, "intent": i} for t, s, i in TINY]
+    config = train_linear(records, out, name="tiny")
+    assert config["labels"]["sentiment"] == ["mixed", "negative", "neutral", "positive"]
+    return out
+
+
+def test_linear_round_trip_probabilities(tiny_model_dir):
+    model = LinearCommentModel.load(str(tiny_model_dir))
+    probs = model.predict_proba(["最高です", ""])
+    assert set(probs) == {"sentiment", "intent"}
+    for row in probs["sentiment"] + probs["intent"]:
+        assert abs(sum(row.values()) - 1) < 1e-5
+    assert max(probs["sentiment"][0], key=probs["sentiment"][0].get) == "positive"
+
+
+def test_linear_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="train_linear"):
+        LinearCommentModel.load(str(tmp_path / "nope"))
+
+
+def test_linear_pipeline_uses_the_model(tiny_model_dir, tiny_config):
+    pipe = Pipeline(tiny_config.model_copy(update={"comment_model": str(tiny_model_dir)}))
+    result = pipe.analyze(["最悪です"])[0]
+    assert pipe.version.endswith("+tiny")
+    assert result.sentiment == "negative" and result.intent == "complaint"
+    scores = result.sentiment_scores
+    assert abs(scores.positive + scores.negative + scores.neutral + scores.mixed - 1) < 1e-3
+
+
+def test_linear_shipped_model_loads():
+    pipe = Pipeline(PipelineConfig())
+    labels = [r.sentiment for r in pipe.analyze(["最高の職場です。ありがとう！", "最悪。二度と使わない"])]
+    assert labels == ["positive", "negative"]

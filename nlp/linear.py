@@ -1,9 +1,10 @@
 """A small trained comment classifier: character n-gram TF-IDF + logistic regression.
 
-It decides the comment-level sentiment (4 labels) and intent (5 labels) from the
-normalised text; clause scores, per-theme polarity and alerts still come from the
-lexicon path. Weights are stored without pickle: ``model.safetensors`` (idf and one
-coefficient matrix and intercept per head), ``vocab.json`` and ``config.json``.
+It decides the comment-level sentiment (4 labels) and intent (5 labels), and gives a
+probability for "needs follow-up" (alert) and for each theme; the pipeline adds those to
+the rule-based alerts and theme cues. Weights are stored without pickle:
+``model.safetensors`` (idf; one coefficient matrix and intercept per multi-class head,
+one row per binary head), ``vocab.json`` and ``config.json``.
 Train with ``scripts/train_linear.py``.
 """
 
@@ -51,6 +52,7 @@ class LinearCommentModel:
     name: str
     vectorizer: Any  # a fitted sklearn TfidfVectorizer (vocabulary and idf set)
     heads: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]]
+    binary: tuple[tuple[str, ...], np.ndarray, np.ndarray]
 
     @classmethod
     def load(cls, name_or_path: str) -> LinearCommentModel:
@@ -72,10 +74,15 @@ class LinearCommentModel:
             head: (tuple(labels), tensors[f"{head}.coef"], tensors[f"{head}.intercept"])
             for head, labels in config["labels"].items()
         }
-        return cls(config.get("name", directory.name), vectorizer, heads)
+        binary = (tuple(config["binary"]), tensors["binary.coef"], tensors["binary.intercept"])
+        return cls(config.get("name", directory.name), vectorizer, heads, binary)
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
-        """Per head, one ``{label: probability}`` per text."""
+        """Per head, one ``{label: probability}`` per text.
+
+        Multi-class heads (``sentiment``, ``intent``) sum to one; the ``binary`` head maps
+        each binary label (``alert``, ``theme:<id>``) to its own probability.
+        """
         features = self.vectorizer.transform([normalize(t).text for t in texts])
         out: dict[str, list[dict[str, float]]] = {}
         for head, (labels, coef, intercept) in self.heads.items():
@@ -84,6 +91,9 @@ class LinearCommentModel:
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)
             out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
+        names, coef, intercept = self.binary
+        probs = 1.0 / (1.0 + np.exp(-(features @ coef.T + intercept)))
+        out["binary"] = [dict(zip(names, map(float, row), strict=True)) for row in probs]
         return out
 
 
@@ -109,11 +119,32 @@ def train_linear(
         labels[head] = [str(label) for label in clf.classes_]
         tensors[f"{head}.coef"] = np.ascontiguousarray(clf.coef_, np.float32)
         tensors[f"{head}.intercept"] = np.ascontiguousarray(clf.intercept_, np.float32)
+    binary = _binary_targets(records)
+    rows, biases = [], []
+    for targets in binary.values():
+        clf = LogisticRegression(C=c, max_iter=5000).fit(features, targets)
+        rows.append(clf.coef_[0])
+        biases.append(clf.intercept_[0])
+    n_features = features.shape[1]
+    tensors["binary.coef"] = np.ascontiguousarray(
+        np.vstack(rows or [np.zeros(n_features)]), np.float32
+    )
+    tensors["binary.intercept"] = np.ascontiguousarray(biases or [-10.0], np.float32)
+    binary = binary or {"none": []}  # keeps the tensors non-empty; never predicted
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = {term: int(i) for term, i in sorted(vectorizer.vocabulary_.items())}
     (out_dir / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     save_file(tensors, str(out_dir / "model.safetensors"))
-    config = {"name": name, "vectorizer": vectorizer_params, "labels": labels, "C": c,
-              "n_train": len(records), "n_features": len(vocab)}  # fmt: skip
+    config = {"name": name, "vectorizer": vectorizer_params, "labels": labels,
+              "binary": list(binary), "C": c, "n_train": len(records),
+              "n_features": len(vocab)}  # fmt: skip
     (out_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return config
+
+
+def _binary_targets(records: Sequence[dict[str, Any]]) -> dict[str, list[bool]]:
+    """``alert`` and one ``theme:<id>`` target per theme that has positives and negatives."""
+    candidates = {"alert": [bool(r.get("alert")) for r in records]}
+    for theme in sorted({t for r in records for t in r.get("themes") or {}}):
+        candidates[f"theme:{theme}"] = [theme in (r.get("themes") or {}) for r in records]
+    return {name: v for name, v in candidates.items() if any(v) and not all(v)}

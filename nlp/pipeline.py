@@ -32,10 +32,17 @@ from nlp.io import InputRecord
 from nlp.linear import LinearCommentModel
 from nlp.pii import detect_pii
 from nlp.registry import sentiment_backends
-from nlp.render import build_result
-from nlp.results import SENTIMENTS, CommentAnalysis, ErrorInfo, Intent, SentimentScores
+from nlp.render import MODEL_CUE, build_result
+from nlp.results import (
+    SENTIMENTS,
+    AlertResult,
+    CommentAnalysis,
+    ErrorInfo,
+    Intent,
+    SentimentScores,
+)
 from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
-from nlp.themes import ThemeMatcher, available_packs, load_pack
+from nlp.themes import ThemeMatch, ThemeMatcher, available_packs, load_pack
 
 __all__ = ["Pipeline", "PipelineConfig", "analyze"]
 
@@ -174,10 +181,20 @@ class Pipeline:
             return [None] * len(chunk)
         probs = self.comment_model.predict_proba([p.doc.norm.original for p in chunk])
         return [
-            _Predicted(SentimentScores(**{k: round(v, 4) for k, v in sentiment.items()}),
-                       cast(Intent, max(intent, key=intent.__getitem__)))
-            for sentiment, intent in zip(probs["sentiment"], probs["intent"], strict=True)
-        ]  # fmt: skip
+            _Predicted(
+                SentimentScores(**{k: round(v, 4) for k, v in sentiment.items()}),
+                cast(Intent, max(intent, key=intent.__getitem__)),
+                binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
+                {
+                    k[6:]
+                    for k, v in binary.items()
+                    if k.startswith("theme:") and v >= _MODEL_THRESHOLD
+                },
+            )
+            for sentiment, intent, binary in zip(
+                probs["sentiment"], probs["intent"], probs["binary"], strict=True
+            )
+        ]
 
     def _result(
         self, p: _Pending, scores: Sequence[ClauseScore], predicted: _Predicted | None
@@ -189,9 +206,11 @@ class Pipeline:
             probabilities = predicted.scores
             label = max(SENTIMENTS, key=lambda name: getattr(probabilities, name))
         matcher = self.matcher(p.pack)
-        matches = matcher.match(doc.tokens)
+        matches = list(matcher.match(doc.tokens))
         alert = detect_alert(doc, scores)
         add_theme_alerts(matcher.pack, matches, doc, scores, alert)
+        if predicted is not None:
+            _add_model_findings(predicted, matcher, matches, alert)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
             label, probabilities = (
@@ -219,6 +238,24 @@ class Pipeline:
 class _Predicted:
     scores: SentimentScores
     intent: Intent
+    alert: bool
+    themes: set[str]
+
+
+#: probability above which the comment model's alert and theme judgements are used
+_MODEL_THRESHOLD = 0.5
+
+
+def _add_model_findings(
+    predicted: _Predicted, matcher: ThemeMatcher, matches: list[ThemeMatch], alert: AlertResult
+) -> None:
+    """Add what the comment model finds and the rules missed (no evidence span)."""
+    if predicted.alert and not alert.flag:
+        alert.flag, alert.reasons = True, ["model"]
+    found = {m.theme_id for m in matches}
+    known = set(matcher.pack.theme_ids)
+    for theme_id in sorted(predicted.themes & known - found):
+        matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
 
 
 class _RecordError(Exception):

@@ -22,7 +22,10 @@ from nlp.results import (
 from nlp.sentiment import ClauseScore, CombineConfig, clause_polarity
 from nlp.themes import ThemeMatch
 
-__all__ = ["build_result"]
+__all__ = ["MODEL_CUE", "build_result"]
+
+#: ``ThemeMatch.cue`` of a theme found by the comment model: no evidence span
+MODEL_CUE = "model"
 
 
 def build_result(
@@ -48,6 +51,11 @@ def build_result(
     theme_sentences: dict[str, set[int]] = {}
     hits: dict[str, ThemeHit] = {}
     for match in themes:
+        if match.cue == MODEL_CUE:
+            hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
+            theme_scores.setdefault(match.theme_id, 0.0)
+            theme_sentences.setdefault(match.theme_id, set())
+            continue
         c = doc.clause_at(match.start)
         start, end = norm.to_original(match.start, match.end)
         hit = hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
@@ -117,6 +125,8 @@ def _theme_polarity(
     polarity = clause_polarity(score, config)
     if polarity != "neutral" or any(cue.question or cue.wish for cue in doc.cues):
         return polarity
+    if not sentences:  # found by the comment model: no clause of its own
+        return clause_polarity(next((s.score for s in reversed(scores) if s.score), 0.0), config)
     in_sentences = sum(
         s.score for c, s in zip(doc.clauses, scores, strict=True) if c.sentence in sentences
     )

@@ -11,7 +11,8 @@ TINY = [
     ("給料が低くて不満", "negative", "complaint"), ("最悪です", "negative", "complaint"),
     ("研修はありますか", "neutral", "question"), ("特になし", "neutral", "other"),
     ("制度を教えてください", "neutral", "question"), ("良いけど残業が多い", "mixed", "complaint"),
-    ("給料は良いが最悪の上司", "mixed", "complaint"), ("休みを増やしてほしい", "neutral", "suggestion"),
+    ("給料は良いが最悪の上司", "mixed", "complaint"),
+    ("休みを増やしてほしい", "neutral", "suggestion"),
 ]
 # fmt: on
 
@@ -28,9 +29,10 @@ def tiny_model_dir(tmp_path_factory):
 def test_linear_round_trip_probabilities(tiny_model_dir):
     model = LinearCommentModel.load(str(tiny_model_dir))
     probs = model.predict_proba(["最高です", ""])
-    assert set(probs) == {"sentiment", "intent"}
+    assert set(probs) == {"sentiment", "intent", "binary"}
     for row in probs["sentiment"] + probs["intent"]:
         assert abs(sum(row.values()) - 1) < 1e-5
+    assert set(probs["binary"][0]) == {"none"}  # the tiny set has no alert and no theme
     assert max(probs["sentiment"][0], key=probs["sentiment"][0].get) == "positive"
 
 
@@ -50,5 +52,6 @@ def test_linear_pipeline_uses_the_model(tiny_model_dir, tiny_config):
 
 def test_linear_shipped_model_loads():
     pipe = Pipeline(PipelineConfig())
-    labels = [r.sentiment for r in pipe.analyze(["最高の職場です。ありがとう！", "最悪。二度と使わない"])]
+    texts = ["最高の職場です。ありがとう！", "最悪。二度と使わない"]
+    labels = [r.sentiment for r in pipe.analyze(texts)]
     assert labels == ["positive", "negative"]

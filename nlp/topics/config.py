@@ -1,0 +1,61 @@
+"""Configuration of topic discovery (BERTopic over fugashi lemmas, linked to a theme pack)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["TopicConfig"]
+
+logger = logging.getLogger(__name__)
+
+
+class TopicConfig(BaseModel):
+    """Settings of :func:`nlp.topics.discover_topics`; same config + input → same topics.
+
+    Attributes:
+        pack: Theme pack whose cues seed the topics and name the mapped themes.
+        min_group_size: Anonymity threshold of the per-group and per-wave summaries.
+        min_topic_size: Smallest topic wanted (k-means: sets the number of clusters).
+        n_topics: Fixed number of k-means clusters (``None``: from ``min_topic_size``).
+        max_topics: Upper bound on the automatic number of k-means clusters.
+        clusterer: ``kmeans`` (default; no outliers, good for 30–100k comments) or
+            ``hdbscan`` (UMAP + HDBSCAN, outliers reduced afterwards).
+        embedding_model: Local sentence-transformers directory; ``None`` uses the
+            offline TF-IDF → SVD embedder.
+        embedding_dim: Dimensions of the offline embedder.
+        reduced_dim: Dimensions given to the clusterer.
+        top_n_words: Words kept per topic.
+        min_theme_score: Below this cosine a topic is mapped to ``"new"``.
+        max_outlier_share: Outliers above this share are reassigned (hdbscan).
+        n_representatives: Representative comment ids per topic.
+        seed: Random state of SVD, UMAP and k-means.
+        seed_topics: Guide topics with the pack's cue lemmas (``seed_topic_list``).
+        theme_weight: Weight of the pack's cue matches appended to each embedding, so
+            comments naming the same theme cluster together (0 turns it off).
+        min_theme_share: A topic whose members match one theme's cues at least this
+            often is linked to it (score = that share); otherwise the cosine decides.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pack: str = "employee"
+    #: groups (or waves) with fewer comments are left out of the per-group summaries
+    min_group_size: int = Field(default=5, ge=3)
+    min_topic_size: int = Field(default=10, ge=2)
+    n_topics: int | None = Field(default=None, ge=2)
+    max_topics: int = Field(default=40, ge=2)
+    clusterer: Literal["kmeans", "hdbscan"] = "kmeans"
+    embedding_model: str | None = None
+    embedding_dim: int = Field(default=128, ge=2)
+    reduced_dim: int = Field(default=32, ge=2)
+    top_n_words: int = Field(default=10, ge=1)
+    min_theme_score: float = Field(default=0.1, ge=0.0, le=1.0)
+    max_outlier_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    n_representatives: int = Field(default=3, ge=0)
+    seed: int = 42
+    seed_topics: bool = True
+    theme_weight: float = Field(default=1.0, ge=0.0)
+    min_theme_share: float = Field(default=0.3, ge=0.0, le=1.0)

@@ -1,0 +1,233 @@
+"""The topic step as a scikit-learn-shaped estimator around BERTopic (fit / transform).
+
+Small or large batches use TruncatedSVD + k-means (no outliers, deterministic); the
+``hdbscan`` clusterer uses UMAP + HDBSCAN and then reduces outliers to the configured share.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from bertopic.backend import BaseEmbedder  # type: ignore[import-untyped]
+
+from nlp.themes import load_pack
+from nlp.topics.config import TopicConfig
+from nlp.topics.embed import LemmaSvdEmbedder
+from nlp.topics.taxonomy import link_topics, theme_matrix, theme_seed_words
+from nlp.topics.vocab import joined_lemmas
+
+__all__ = ["TopicModel"]
+
+logger = logging.getLogger(__name__)
+
+_TOKEN_PATTERN = r"[^ ]+"
+_EMPTY = "emptydoc"  # what BERTopic puts in place of an empty document
+_MINIBATCH_FROM = 20_000
+
+
+class TopicModel:
+    """Discover topics in a batch of comments and link each to a taxonomy theme.
+
+    Fitted state: ``bertopic_`` (the BERTopic model), ``embedder_``, ``topics_`` (topic
+    per training comment), ``embeddings_``, ``themes_`` (topic id → (theme id, score)),
+    ``centroids_`` and ``topic_ids_`` (mean embedding per topic, used by :meth:`transform`
+    so a loaded model assigns exactly as the fitted one).
+    """
+
+    def __init__(self, config: TopicConfig | None = None) -> None:
+        """Create an unfitted model; see :class:`TopicConfig` for the settings."""
+        self.config = config or TopicConfig()
+
+    def fit(self, texts: Sequence[str]) -> TopicModel:
+        """Fit topics on ``texts`` (raw comments; normalised and tokenised here)."""
+        from bertopic import BERTopic  # type: ignore[import-untyped]
+
+        docs = joined_lemmas(texts)
+        self.embedder_ = self._make_embedder(docs)
+        self.embeddings_ = self._embed(texts, docs)
+        seeds = theme_seed_words(load_pack(self.config.pack))
+        seed_list = [w for w in seeds.values() if w] if self.config.seed_topics else None
+        reducer, clusterer = self._make_steps(len(docs), self.embeddings_.shape[1])
+        self.bertopic_ = BERTopic(
+            language="multilingual",  # "english" strips every non-ASCII character
+            embedding_model=_ThemedEmbedder(self.embedder_, self.config),
+            umap_model=reducer,
+            hdbscan_model=clusterer,
+            vectorizer_model=_vectorizer(len(docs)),
+            top_n_words=self.config.top_n_words,
+            min_topic_size=self.config.min_topic_size,
+            seed_topic_list=seed_list,
+        )
+        topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
+        self.topics_ = self._reduce_outliers(docs, list(topics))
+        self.themes_ = self._link(seeds, theme_matrix(texts, self.config.pack))
+        self.topic_ids_ = np.array(sorted(t for t in set(self.topics_) if t != -1), dtype=np.int64)
+        labels = np.asarray(self.topics_)
+        self.centroids_ = _unit(
+            np.stack([self.embeddings_[labels == t].mean(axis=0) for t in self.topic_ids_])
+        )
+        return self
+
+    def transform(self, texts: Sequence[str]) -> list[int]:
+        """Assign each of ``texts`` to a fitted topic (``-1``: outlier)."""
+        docs = joined_lemmas(texts)
+        sims = _unit(self._embed(texts, docs)) @ self.centroids_.T
+        return [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
+
+    def topic_words(self, topic: int) -> list[str]:
+        """Top words of ``topic``, best first."""
+        words = self.bertopic_.get_topic(topic) or []
+        return [str(w) for w, score in words if w and w != _EMPTY and score > 0]
+
+    def save(self, directory: str | Path) -> None:
+        """Save without pickle: BERTopic safetensors + the embedder + config JSON."""
+        path = Path(directory)
+        # The embedder is saved by us (or named in the config); a pointer given to BERTopic
+        # would make it query the model hub for the pointer's revision.
+        self.bertopic_.save(
+            str(path), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+        )
+        if isinstance(self.embedder_, LemmaSvdEmbedder):
+            self.embedder_.save(path)
+        from safetensors.numpy import save_file
+
+        state = {"config": self.config.model_dump(), "themes": self.themes_}
+        (path / "koe_topics.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        tensors: dict[str, np.ndarray] = {
+            "centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32),
+            "topic_ids": np.ascontiguousarray(self.topic_ids_),
+        }
+        save_file(tensors, str(path / "koe_topics.safetensors"))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TopicModel:
+        """Load a model written by :meth:`save`; it can then :meth:`transform` new comments."""
+        from bertopic import BERTopic
+        from safetensors.numpy import load_file
+
+        path = Path(directory)
+        tensors = load_file(str(path / "koe_topics.safetensors"))
+        state = json.loads((path / "koe_topics.json").read_text("utf-8"))
+        model = cls(TopicConfig.model_validate(state["config"]))
+        model.embedder_ = (
+            LemmaSvdEmbedder.load(path)
+            if model.config.embedding_model is None
+            else _sentence_transformer(model.config.embedding_model)
+        )
+        model.bertopic_ = BERTopic.load(
+            str(path), embedding_model=_ThemedEmbedder(model.embedder_, model.config)
+        )
+        # The vectorizer's analyser is not saved with safetensors: re-attach ours.
+        model.bertopic_.vectorizer_model.set_params(token_pattern=_TOKEN_PATTERN, tokenizer=None)
+        model.centroids_, model.topic_ids_ = tensors["centroids"], tensors["topic_ids"]
+        model.themes_ = {int(k): (str(v[0]), float(v[1])) for k, v in state["themes"].items()}
+        return model
+
+    def _make_embedder(self, docs: list[str]) -> Any:
+        if self.config.embedding_model is not None:
+            return _sentence_transformer(self.config.embedding_model)
+        return LemmaSvdEmbedder(self.config.embedding_dim, self.config.seed).fit(docs)
+
+    def _embed(self, texts: Sequence[str], docs: list[str]) -> np.ndarray:
+        if isinstance(self.embedder_, LemmaSvdEmbedder):
+            base = self.embedder_.embed(docs)
+        else:
+            base = np.asarray(self.embedder_.embed(list(texts)), dtype=np.float32)
+        return _with_themes(base, texts, self.config)
+
+    def _make_steps(self, n_docs: int, dim: int) -> tuple[Any, Any]:
+        cfg = self.config
+        if cfg.clusterer == "hdbscan":
+            from hdbscan import HDBSCAN  # type: ignore[import-untyped]
+            from umap import UMAP  # type: ignore[import-untyped]
+
+            reducer = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                           random_state=cfg.seed)  # fmt: skip
+            return reducer, HDBSCAN(min_cluster_size=cfg.min_topic_size, prediction_data=True)
+        from sklearn.cluster import KMeans, MiniBatchKMeans
+        from sklearn.decomposition import TruncatedSVD
+
+        k = cfg.n_topics or max(2, min(cfg.max_topics, n_docs // (2 * cfg.min_topic_size)))
+        k = max(1, min(k, n_docs))
+        reducer = TruncatedSVD(n_components=max(1, min(cfg.reduced_dim, dim - 1)),
+                               random_state=cfg.seed)  # fmt: skip
+        if n_docs >= _MINIBATCH_FROM:
+            return reducer, MiniBatchKMeans(k, random_state=cfg.seed, n_init=3, batch_size=4096)
+        return reducer, KMeans(k, random_state=cfg.seed, n_init=4)
+
+    def _reduce_outliers(self, docs: list[str], topics: list[int]) -> list[int]:
+        share = topics.count(-1) / max(1, len(topics))
+        if share <= self.config.max_outlier_share or share == 1.0:
+            return topics
+        new = self.bertopic_.reduce_outliers(
+            docs, topics, strategy="embeddings", embeddings=self.embeddings_
+        )
+        self.bertopic_.update_topics(docs, topics=new, top_n_words=self.config.top_n_words)
+        return [int(t) for t in new]
+
+    def _link(
+        self, seeds: dict[str, list[str]], matches: np.ndarray
+    ) -> dict[int, tuple[str, float]]:
+        model = self.bertopic_
+        rows = model.c_tf_idf_.toarray()
+        vocab = {str(w): i for i, w in enumerate(model.vectorizer_model.get_feature_names_out())}
+        ids = sorted(model.get_topics())
+        links = dict(
+            zip(ids, link_topics(rows[: len(ids)], vocab, seeds, self.config.min_theme_score),
+                strict=True)
+        )  # fmt: skip
+        theme_ids = list(seeds)
+        labels = np.asarray(self.topics_)
+        for topic in ids:
+            if topic == -1 or not (labels == topic).any():
+                continue
+            shares = (matches[labels == topic] > 0).mean(axis=0)
+            best = int(np.argmax(shares))
+            if shares[best] >= self.config.min_theme_share:
+                links[topic] = (theme_ids[best], round(float(shares[best]), 4))
+        return links
+
+
+class _ThemedEmbedder(BaseEmbedder):  # type: ignore[misc]
+    """What BERTopic embeds with (seed words, new docs): base embedding + cue matches."""
+
+    def __init__(self, base: Any, config: TopicConfig) -> None:
+        super().__init__()
+        self.base = base
+        self.config = config
+
+    def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+        return _with_themes(self.base.embed(documents), documents, self.config)
+
+
+def _with_themes(base: np.ndarray, texts: Sequence[str], config: TopicConfig) -> np.ndarray:
+    if config.theme_weight == 0:
+        return base
+    cues = _unit(theme_matrix(texts, config.pack)) * config.theme_weight
+    return _unit(np.hstack([base, cues.astype(np.float32)]))
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    out: np.ndarray = matrix / np.where(norms == 0, 1.0, norms)
+    return out
+
+
+def _vectorizer(n_docs: int) -> Any:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    # Documents are already content lemmas (fugashi), joined by spaces.
+    return CountVectorizer(token_pattern=_TOKEN_PATTERN, stop_words=[_EMPTY],
+                           min_df=2 if n_docs >= 200 else 1)  # fmt: skip
+
+
+def _sentence_transformer(path: str) -> Any:
+    from bertopic.backend import SentenceTransformerBackend
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformerBackend(SentenceTransformer(path, local_files_only=True))

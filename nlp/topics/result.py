@@ -1,0 +1,57 @@
+"""Plain, JSON-serialisable results of topic discovery."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["GroupTopic", "TopicInfo", "TopicResult"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicInfo:
+    """One topic: Japanese label from its top words, linked theme and examples."""
+
+    id: int
+    label: str
+    words: list[str]
+    size: int
+    theme: str
+    theme_score: float
+    representative_ids: list[str]
+    representative_texts: list[str]  # PII-redacted
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTopic:
+    """Size and words of one topic inside one group (department or wave)."""
+
+    topic: int
+    size: int
+    words: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    """Topics of a batch, each comment's topic and optional per-group/per-wave summaries."""
+
+    topics: list[TopicInfo]
+    assignments: dict[str, int]
+    outlier_share: float
+    config: dict[str, Any]
+    per_group: dict[str, list[GroupTopic]] | None = None
+    per_time: dict[str, list[GroupTopic]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``topics.json`` document."""
+        out = asdict(self)
+        extra = out.pop("extra")
+        for key in ("per_group", "per_time"):
+            if out[key] is None:
+                del out[key]
+        merged: dict[str, Any] = out | extra
+        return merged

@@ -1,0 +1,54 @@
+"""Japanese content-word analyser for topic words: fugashi lemmas of 名詞/動詞/形容詞/形状詞."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from nlp.text import normalize
+from nlp.tokenize import Token, tokenize
+
+__all__ = ["CONTENT_POS", "STOP_WORDS", "analyze_text", "content_lemmas", "joined_lemmas"]
+
+logger = logging.getLogger(__name__)
+
+CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+# Function-like words that survive the POS filter but say nothing about a topic.
+STOP_WORDS = frozenset(
+    """
+    する ある いる なる 言う 思う 感じる 見る 行く 来る くる できる 出来る 居る 為る 有る
+    こと もの ため よう そう これ それ あれ どれ ここ そこ 事 物 方 感じ 様 時 際 中 上 下
+    ない 無い 良い いい よい 多い 少ない 欲しい ほしい 的 さん 等 など 自分 今 今回
+    みたい 気 点 つく 付く 回 部分 所 ところ 場合 頂く いただく 下さる くださる
+    貰う もらう 思い 等々
+    """.split()
+)
+_DROP_POS2 = frozenset({"数詞", "非自立可能", "固有名詞"})
+
+
+def content_lemmas(tokens: Iterable[Token]) -> list[str]:
+    """Keep the lemmas of content words (suffixes, numbers, symbols and stop words dropped).
+
+    Example:
+        >>> content_lemmas(tokenize("残業が多すぎて辛いです"))
+        ['残業', '辛い']
+    """
+    kept: list[str] = []
+    for token in tokens:
+        if token.pos1 not in CONTENT_POS or token.pos2 in _DROP_POS2:
+            continue
+        lemma = token.lemma
+        if lemma in STOP_WORDS or lemma.isascii() and not lemma.isalpha():
+            continue
+        kept.append(lemma)
+    return kept
+
+
+def analyze_text(text: str) -> list[str]:
+    """Normalise and tokenise ``text``, returning its content lemmas (a vectorizer analyser)."""
+    return content_lemmas(tokenize(normalize(text).text))
+
+
+def joined_lemmas(texts: Iterable[str]) -> list[str]:
+    """Return each text as its content lemmas joined by spaces (empty text → ``""``)."""
+    return [" ".join(analyze_text(text)) for text in texts]

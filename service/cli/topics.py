@@ -1,0 +1,115 @@
+"""``koe topics``: BERTopic topics of a batch of comments, linked to the theme pack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nlp.errors import FeedbackError
+from service.cli._app import app, fail
+
+__all__ = ["topics_command"]
+
+
+@app.command("topics")
+def topics_command(
+    input: Annotated[str, typer.Argument(help="CSV, JSONL (also koe analyze output) or XLSX.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="topics.json to write.")],
+    pack: Annotated[str, typer.Option(help="Theme pack id.")] = "employee",
+    min_topic_size: Annotated[int, typer.Option(help="Smallest topic wanted.")] = 10,
+    group_column: Annotated[str, typer.Option(help="Column for per-group topics.")] = "",
+    time_column: Annotated[str, typer.Option(help="Column for per-wave topics.")] = "",
+    text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
+    id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",
+    html: Annotated[str, typer.Option(help="Also write a standalone Plotly HTML file.")] = "",
+) -> None:
+    """Discover topics and map each to a taxonomy theme (or "new")."""
+    try:
+        _run(input, output, pack, min_topic_size, group_column, time_column, text_column,
+             id_column, html)  # fmt: skip
+    except FeedbackError as exc:
+        raise fail(exc.message) from None
+    except ValueError as exc:
+        raise fail(str(exc).splitlines()[0]) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or input}: {exc.strerror}") from None
+
+
+def _run(
+    input: str,
+    output: str,
+    pack: str,
+    min_topic_size: int,
+    group_column: str,
+    time_column: str,
+    text_column: str,
+    id_column: str,
+    html: str,
+) -> None:
+    from nlp.themes import load_pack
+    from nlp.topics import TopicConfig, TopicModel, result_from_model
+
+    config = TopicConfig(pack=pack, min_topic_size=min_topic_size)
+    load_pack(pack)  # a bad pack fails before reading
+    ids, texts, groups, times = _read(input, text_column, id_column, group_column, time_column)
+    model = TopicModel(config).fit(texts)
+    result = result_from_model(model, texts, ids, groups=groups, times=times)
+    Path(output).write_text(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    if html:
+        _write_html(model, Path(html))
+    typer.echo(
+        f"koe: {len(result.topics)} topics over {len(texts)} comments, "
+        f"outliers {result.outlier_share:.1%} → {output}",
+        err=True,
+    )
+
+
+def _read(
+    input: str, text_column: str, id_column: str, group_column: str, time_column: str
+) -> tuple[list[str], list[str], list[str] | None, list[str] | None]:
+    from nlp.errors import ColumnError
+    from nlp.io import read_records
+
+    columns = [c for c in (group_column, time_column) if c]
+
+    def usable(column: str) -> list[Any]:
+        records = read_records(input, text_column=column, id_column=id_column,
+                               group_columns=columns)  # fmt: skip
+        return [r for r in records if r.error is None and r.text and r.text.strip()]
+
+    try:
+        kept = usable(text_column)
+    except ColumnError:
+        if text_column != "text":
+            raise
+        kept = []
+    if not kept and text_column == "text":
+        kept = usable("text_redacted")  # koe analyze's JSONL output has only this text
+    if len(kept) < 2:
+        raise ValueError(f"{input}: need at least 2 non-empty comments, found {len(kept)}")
+    ids = [r.id for r in kept]
+    texts = [r.text or "" for r in kept]
+    groups = [str(r.attributes.get(group_column, "")) for r in kept] if group_column else None
+    times = [str(r.attributes.get(time_column, "")) for r in kept] if time_column else None
+    return ids, texts, groups, times
+
+
+def _write_html(model: Any, path: Path) -> None:
+    """Bar chart of topic words and a 2-D map of comments, plotly JS inline (no CDN)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    bertopic = model.bertopic_
+    parts = [bertopic.visualize_barchart(top_n_topics=12, n_words=8)]
+    reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
+    docs = [str(t) for t in range(len(model.topics_))]
+    parts.append(
+        bertopic.visualize_documents(docs, reduced_embeddings=reduced, hide_annotations=True)
+    )
+    body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(parts)]
+    page = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>koe topics</title></head>"
+    path.write_text(page + "<body>" + "\n".join(body) + "</body></html>\n", "utf-8")

@@ -1,0 +1,91 @@
+"""``koe topics``: JSON keys on a small CSV, koe analyze JSONL input, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+
+pytest.importorskip("bertopic")
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def _rows(n: int = 50) -> list[dict[str, str]]:
+    with (ROOT / "data" / "tune.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f][:n]
+
+
+@pytest.fixture()
+def small_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "survey.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "dept", "wave"])
+        for i, row in enumerate(_rows()):
+            writer.writerow([row["id"], row["text"], "営業" if i % 2 else "開発", f"2025-{i % 2}"])
+    return path
+
+
+def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> None:
+    out, html = tmp_path / "topics.json", tmp_path / "topics.html"
+    result = runner.invoke(app, ["topics", str(small_csv), "-o", str(out), "--min-topic-size",
+                                 "5", "--group-column", "dept", "--time-column", "wave",
+                                 "--html", str(html)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"topics", "assignments", "outlier_share", "config", "per_group", "per_time"} <= set(
+        data
+    )
+    assert len(data["assignments"]) == 50
+    topic = data["topics"][0]
+    assert {"id", "label", "words", "size", "theme", "theme_score", "representative_ids"} <= set(
+        topic
+    )
+    assert set(data["per_group"]) == {"営業", "開発"}
+    page = html.read_text(encoding="utf-8")
+    assert "<script src=" not in page and "Plotly" in page
+
+
+def test_cli_topics_reads_analyze_jsonl(tmp_path: Path) -> None:
+    src = tmp_path / "analyzed.jsonl"
+    lines = [json.dumps({"id": r["id"], "text_redacted": r["text"]}, ensure_ascii=False)
+             for r in _rows(40)]  # fmt: skip
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "t.json"
+    result = runner.invoke(app, ["topics", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text(encoding="utf-8"))["assignments"]) == 40
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["missing.csv"],
+        ["{csv}", "--text-column", "nope"],
+        ["{csv}", "--pack", "no-such-pack"],
+        ["{one}"],
+    ],
+)
+def test_cli_topics_bad_input_one_line_exit_1(
+    args: list[str], small_csv: Path, tmp_path: Path
+) -> None:
+    one = tmp_path / "one.csv"
+    one.write_text("id,text\n1,残業が多い\n", encoding="utf-8")
+    argv = [a.format(csv=small_csv, one=one) for a in args]
+    result = runner.invoke(app, ["topics", *argv, "-o", str(tmp_path / "x.json")])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert result.output.startswith("koe: error:")

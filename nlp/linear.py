@@ -86,15 +86,28 @@ class LinearCommentModel:
         features = self.vectorizer.transform([normalize(t).text for t in texts])
         out: dict[str, list[dict[str, float]]] = {}
         for head, (labels, coef, intercept) in self.heads.items():
-            logits = features @ coef.T + intercept
+            logits = _logits(features, coef, intercept)
             logits -= logits.max(axis=1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)
             out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
         names, coef, intercept = self.binary
-        probs = 1.0 / (1.0 + np.exp(-(features @ coef.T + intercept)))
+        probs = 1.0 / (1.0 + np.exp(-_logits(features, coef, intercept)))
         out["binary"] = [dict(zip(names, map(float, row), strict=True)) for row in probs]
         return out
+
+
+def _logits(features: Any, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """Row-wise ``features @ coef.T + intercept`` touching only the non-zero columns.
+
+    A comment has a few hundred of the ~33k features: gathering those columns is about
+    twenty times faster than a sparse × dense product.
+    """
+    out = np.empty((features.shape[0], coef.shape[0]), dtype=np.float64)
+    for row in range(features.shape[0]):
+        lo, hi = features.indptr[row], features.indptr[row + 1]
+        out[row] = coef[:, features.indices[lo:hi]] @ features.data[lo:hi] + intercept
+    return out
 
 
 def train_linear(

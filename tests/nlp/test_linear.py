@@ -55,3 +55,15 @@ def test_linear_shipped_model_loads():
     texts = ["最高の職場です。ありがとう！", "最悪。二度と使わない"]
     labels = [r.sentiment for r in pipe.analyze(texts)]
     assert labels == ["positive", "negative"]
+
+
+def test_linear_fast_logits_match_the_matrix_product(tiny_model_dir):
+    import numpy as np
+
+    from nlp.linear import _logits
+
+    model = LinearCommentModel.load(str(tiny_model_dir))
+    features = model.vectorizer.transform(["最高です", "残業が多い", ""])
+    _, coef, intercept = model.heads["sentiment"]
+    expected = features @ coef.T + intercept
+    assert np.allclose(_logits(features, coef, intercept), expected, atol=1e-5)

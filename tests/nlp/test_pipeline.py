@@ -107,6 +107,15 @@ def test_pipeline_config_file_matches_defaults():
     assert PipelineConfig.from_toml(path) == PipelineConfig()
 
 
+def test_pipeline_fast_profile_config_has_no_model():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "fast.toml"
+    config = PipelineConfig.from_toml(path)
+    assert not config.comment_model
+    assert Pipeline(config).version.endswith("lexicon.v1")
+
+
 def test_pipeline_pii_terms_are_redacted(tiny_config):
     pipe = Pipeline(tiny_config.model_copy(update={"pii_terms": ("川崎工場",)}))
     data = pipe.analyze(["川崎工場の設備が古い"])[0].to_dict()

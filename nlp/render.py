@@ -125,12 +125,14 @@ def _theme_polarity(
     polarity = clause_polarity(score, config)
     if polarity != "neutral" or any(cue.question or cue.wish for cue in doc.cues):
         return polarity
-    if not sentences:  # found by the comment model: no clause of its own
-        return clause_polarity(next((s.score for s in reversed(scores) if s.score), 0.0), config)
     in_sentences = sum(
         s.score for c, s in zip(doc.clauses, scores, strict=True) if c.sentence in sentences
     )
-    return clause_polarity(in_sentences, config)
+    if clause_polarity(in_sentences, config) != "neutral":
+        return clause_polarity(in_sentences, config)
+    # No clause of its own says anything (or the comment model found it): the point of a
+    # mixed comment is its last evaluative clause.
+    return clause_polarity(next((s.score for s in reversed(scores) if s.score), 0.0), config)
 
 
 class _RedactedView:

@@ -185,11 +185,7 @@ class Pipeline:
                 SentimentScores(**{k: round(v, 4) for k, v in sentiment.items()}),
                 cast(Intent, max(intent, key=intent.__getitem__)),
                 binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
-                {
-                    k[6:]
-                    for k, v in binary.items()
-                    if k.startswith("theme:") and v >= _MODEL_THRESHOLD
-                },
+                {k[6:]: v for k, v in binary.items() if k.startswith("theme:")},
             )
             for sentiment, intent, binary in zip(
                 probs["sentiment"], probs["intent"], probs["binary"], strict=True
@@ -239,23 +235,31 @@ class _Predicted:
     scores: SentimentScores
     intent: Intent
     alert: bool
-    themes: set[str]
+    themes: dict[str, float]
 
 
-#: probability above which the comment model's alert and theme judgements are used
+#: probability above which the comment model's alert and theme judgements are added
 _MODEL_THRESHOLD = 0.5
+#: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl)
+_MODEL_VETO = 0.05
 
 
 def _add_model_findings(
     predicted: _Predicted, matcher: ThemeMatcher, matches: list[ThemeMatch], alert: AlertResult
 ) -> None:
-    """Add what the comment model finds and the rules missed (no evidence span)."""
+    """Merge the comment model's judgements into the rule findings.
+
+    Adds the alert and themes the model finds and the rules missed (no evidence span), and
+    drops cue matches the model finds very unlikely (a generic cue word out of context).
+    """
     if predicted.alert and not alert.flag:
         alert.flag, alert.reasons = True, ["model"]
+    probs = predicted.themes
+    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= _MODEL_VETO]
     found = {m.theme_id for m in matches}
-    known = set(matcher.pack.theme_ids)
-    for theme_id in sorted(predicted.themes & known - found):
-        matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
+    for theme_id in sorted(set(matcher.pack.theme_ids) - found):
+        if probs.get(theme_id, 0.0) >= _MODEL_THRESHOLD:
+            matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
 
 
 class _RecordError(Exception):

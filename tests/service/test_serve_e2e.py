@@ -40,15 +40,19 @@ class Server:
                  "--http-workers", str(http_workers)],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + 60
+        # Every HTTP worker loads its own pipeline: wait until a run of fresh connections
+        # (spread over the workers by the kernel) all answer ready.
+        deadline, ready_in_a_row = time.monotonic() + 90, 0
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
+                ok = httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+                ok = False
+            ready_in_a_row = ready_in_a_row + 1 if ok else 0
+            if ready_in_a_row >= 10 * http_workers:
+                return
+            time.sleep(0.05 if ok else 0.1)
         raise AssertionError("server not ready:\n" + self.log.read_text())
 
     def kill(self, sig: int = signal.SIGKILL) -> None:

@@ -68,11 +68,13 @@ def model_card(config: dict, metrics: dict) -> str:
     )
     return f"""# {config["name"]} — koe comment model
 
-Character 1–3-gram TF-IDF (`char_wb`, {config["n_features"]:,} features) + multinomial
-logistic regression (C={config["C"]}), two heads: comment **sentiment** (positive /
+Character 1–3-gram TF-IDF (`char_wb`, {config["n_features"]:,} features) + logistic
+regression (C={config["C"]}): multi-class heads for comment **sentiment** (positive /
 negative / neutral / mixed) and **intent** (praise / complaint / suggestion / question /
-other). Clause scores, themes, alerts and PII still come from the lexicon pipeline; a
-theme takes this model's label unless the comment is mixed (then its clauses decide).
+other), and binary heads for **alert** and each **theme**. In the pipeline the binary
+heads add alerts and themes the rules missed (probability ≥ 0.5, no evidence span) and
+drop cue-matched themes under 0.05; clause scores, evidence and PII stay rule-based, and
+a theme takes the comment label unless the comment is mixed (then its clauses decide).
 
 - Training data: `data/train/*.jsonl`, {config["n_train"]:,} Japanese employee-survey and
   customer-feedback comments written for koe (see `data/DATASHEET.md`); no dev or tune

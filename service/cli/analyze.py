@@ -14,8 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nlp.errors import FeedbackError
-from service.cli._app import app, fail
+from service.cli._app import app, user_errors
 
 __all__ = ["analyze_command"]
 
@@ -44,7 +43,7 @@ def analyze_command(
     workers: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU).")] = 1,
 ) -> None:
     """Analyse comments: sentiment, themes, intent, alerts, PII redaction."""
-    try:
+    with user_errors(input):
         _run(
             input,
             pack,
@@ -57,10 +56,6 @@ def analyze_command(
             pii_terms,
             workers,
         )
-    except FeedbackError as exc:
-        raise fail(exc.message) from None
-    except OSError as exc:
-        raise fail(f"{exc.filename or input}: {exc.strerror}") from None
 
 
 def _run(

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nlp.errors import FeedbackError
-from service.cli._app import app, fail
+from service.cli._app import app, user_errors
 
 __all__ = ["topics_command"]
 
@@ -27,15 +26,9 @@ def topics_command(
     html: Annotated[str, typer.Option(help="Also write a standalone Plotly HTML file.")] = "",
 ) -> None:
     """Discover topics and map each to a taxonomy theme (or "new")."""
-    try:
+    with user_errors(input, ValueError):
         _run(input, output, pack, min_topic_size, group_column, time_column, text_column,
              id_column, html)  # fmt: skip
-    except FeedbackError as exc:
-        raise fail(exc.message) from None
-    except ValueError as exc:
-        raise fail(str(exc).splitlines()[0]) from None
-    except OSError as exc:
-        raise fail(f"{exc.filename or input}: {exc.strerror}") from None
 
 
 def _run(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-__all__ = ["benchmark", "dev_theme_check", "run_size"]
+__all__ = ["benchmark", "run_size", "theme_check", "theme_checks"]
 
 
 def _pool() -> list[dict[str, Any]]:
@@ -52,12 +52,29 @@ def run_size(n: int) -> dict[str, Any]:
             "new_topics": sum(t.theme == "new" for t in result.topics)}  # fmt: skip
 
 
-def dev_theme_check(min_comments: int = 15) -> dict[str, Any]:
-    """Share of dev comments per theme (≥ ``min_comments``) landing in topics linked to it."""
+THEME_SETS = {"dev": ("data/dev.jsonl",), "tune": ("data/tune.jsonl",),
+              "train": ("data/train/*.jsonl",)}  # fmt: skip
+
+
+def _rows(patterns: tuple[str, ...]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for pattern in patterns:
+        for path in sorted(ROOT.glob(pattern)):
+            with path.open(encoding="utf-8") as f:
+                rows.extend(json.loads(line) for line in f if line.strip())
+    return rows
+
+
+def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, Any]:
+    """Share of a theme's comments (≥ ``min_comments``) landing in topics linked to it.
+
+    Each domain of the files is one batch (its own pack), as ``koe topics`` would see it.
+    ``summary`` gives the mean over themes, the share over all (comment, theme) pairs,
+    and how many themes get more than half of their comments into their topics.
+    """
     from nlp.topics import TopicConfig, discover_topics
 
-    with (ROOT / "data" / "dev.jsonl").open(encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
+    rows = _rows(patterns)
     shares: dict[str, Any] = {}
     for domain, pack in (("employee", "employee"), ("customer", "customer")):
         subset = [r for r in rows if r.get("domain") == domain]
@@ -75,45 +92,77 @@ def dev_theme_check(min_comments: int = 15) -> dict[str, Any]:
                 hits[theme] += landed == theme
         for theme, count in sorted(counts.items()):
             if count >= min_comments:
-                shares[f"{domain}/{theme}"] = {"comments": count,
+                shares[f"{domain}/{theme}"] = {"comments": count, "hits": hits[theme],
                                                "share": round(hits[theme] / count, 3)}  # fmt: skip
-    return shares
+    values = [s["share"] for s in shares.values()]
+    pairs = sum(s["comments"] for s in shares.values())
+    summary = {"themes": len(values),
+               "mean_share": round(sum(values) / max(1, len(values)), 3),
+               "pooled_share": round(sum(s["hits"] for s in shares.values()) / max(1, pairs), 3),
+               "themes_over_half": sum(v > 0.5 for v in values)}  # fmt: skip
+    return {"summary": summary, "themes": shares}
 
 
-def benchmark(sizes: list[int], threads: int) -> dict[str, Any]:
-    """Run every size in a subprocess with ``threads`` threads, then the dev check."""
+def theme_checks() -> dict[str, Any]:
+    """:func:`theme_check` on dev, tune and the training files."""
+    return {name: theme_check(patterns) for name, patterns in THEME_SETS.items()}
+
+
+def benchmark(sizes: list[int], threads: int, previous: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run every size in a subprocess with ``threads`` threads, then the theme checks.
+
+    Runs in ``previous`` for sizes not asked for are kept as they are.
+    """
     env = os.environ | {k: str(threads) for k in
                         ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                          "NUMBA_NUM_THREADS")}  # fmt: skip
-    runs = []
+    runs = {int(run["n"]): run for run in previous}
     for n in sizes:
         cmd = [sys.executable, "-W", "ignore", __file__, "--one", str(n)]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {"threads": threads, "cpus_visible": os.cpu_count(), "runs": runs,
-            "dev_theme_share": dev_theme_check()}  # fmt: skip
+        runs[n] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"threads": threads, "cpus_visible": os.cpu_count(),
+            "runs": [runs[n] for n in sorted(runs)], "theme_share": theme_checks()}  # fmt: skip
+
+
+def _print_themes(checks: dict[str, Any]) -> None:
+    for name, check in checks.items():
+        print(name, json.dumps(check["summary"]))  # noqa: T201
+        for theme, row in check["themes"].items():
+            print(f"{theme:>36} {row['comments']:>5} {row['share']:>6}")  # noqa: T201
 
 
 def main() -> None:
     """Command line entry point; prints a table and writes JSON to ``--output``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="sizes to time; other sizes already in --output are kept",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default="benchmarks/topics.json")
+    parser.add_argument(
+        "--themes-only", action="store_true", help="only print the theme checks (nothing written)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args()  # fmt: skip
     if args.one:
         print(json.dumps(run_size(args.one)))  # noqa: T201
         return
-    report = benchmark([int(s) for s in args.sizes.split(",") if s], args.threads)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    if args.themes_only:
+        _print_themes(theme_checks())
+        return
+    output = Path(args.output)
+    previous = json.loads(output.read_text("utf-8"))["runs"] if output.exists() else []
+    report = benchmark([int(s) for s in args.sizes.split(",") if s], args.threads, previous)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"{'n':>8} {'seconds':>8} {'peak MB':>8} {'topics':>7} {'outliers':>8}")  # noqa: T201
     for run in report["runs"]:
         print(f"{run['n']:>8} {run['seconds']:>8} {run['peak_rss_mb']:>8} "  # noqa: T201
               f"{run['topics']:>7} {run['outlier_share']:>8}")  # fmt: skip
-    for theme, row in report["dev_theme_share"].items():
-        print(f"{theme:>32} {row['comments']:>5} {row['share']:>6}")  # noqa: T201
+    _print_themes(report["theme_share"])
 
 
 if __name__ == "__main__":

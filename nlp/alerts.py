@@ -40,6 +40,12 @@ _BRIDGES = frozenset({"一切", "全く", "何も", "回", "度", "事", "訳", 
 _WITNESS = frozenset(
     {"有る", "居る", "見る", "聞く", "受ける", "感ずる", "遭う", "起こる", "起きる"}
 )
+# Verbs of suffering from an incident: 「パワハラで悩んでる人なんていない」.
+_SUFFERING = frozenset({"悩む", "困る", "苦しむ"})
+# Words between a reported incident and a denied hearing of it: 「という話は聞いたことがない」.
+_HEARSAY = frozenset({"言う", "話", "噂", "事", "人", "者", "なんて"})
+# The incident happened at another employer: 「前職のパワハラ上司」.
+_ELSEWHERE = frozenset({"前職"})
 # Reasons that no framing makes harmless.
 _ALWAYS = frozenset({"self_harm", "threat"})
 # Politeness and tense do not change what is reported: 「通りません」 = 「通らない」.
@@ -80,22 +86,12 @@ def detect_alert(doc: Doc, scores: Sequence[ClauseScore]) -> AlertResult:
 
     Evidence offsets are into the normalised text (the pipeline maps them back).
     """
-    cues, excludes = _index()
-    topic_words = load_alert_cues().topic_words
+    cues, _ = _index()
     reasons: list[str] = []
     evidence: list[tuple[int, int]] = []
-    asks = any(c.question for c in doc.cues)
     for i in range(len(doc.clauses)):
-        tokens = doc.clause_tokens(i)
-        words = [
-            k
-            for k, t in enumerate(tokens)
-            if t.pos1 not in _SKIP_POS and t.lemma not in _SKIP_LEMMAS
-        ]
-        excluded = _excluded_positions(tokens, words, excludes)
-        # Told as good news, or a topic of rules or training in a comment that asks.
-        good_news = scores[i].score > 0 and all(x.score > 0 for x in scores[i].items)
-        topical = good_news or (asks and any(t.lemma in topic_words for t in tokens))
+        clause = _Clause.of(doc, scores, i)
+        tokens, words = clause.tokens, clause.words
         p = 0
         while p < len(words):
             found = cues.match(tokens, words, p) if cues.starts(tokens[words[p]]) else None
@@ -103,18 +99,84 @@ def detect_alert(doc: Doc, scores: Sequence[ClauseScore]) -> AlertResult:
                 p += 1
                 continue
             n, reason = found
-            first, last = words[p], words[p + n - 1]
-            # 「熱中症対策」「ハラスメント研修」「不正チェック」 name a measure, not an incident.
-            names_measure = p + n < len(words) and tokens[words[p + n]].lemma in topic_words
-            guarded = (topical and reason not in _ALWAYS) or names_measure
-            if not (guarded or excluded & set(range(p, p + n)) or _denied(tokens, last + 1)):
+            if clause.reports(p, n, reason):
                 if reason not in reasons:
                     reasons.append(reason)
-                evidence.append((tokens[first].start, tokens[last].end))
+                evidence.append((tokens[words[p]].start, tokens[words[p + n - 1]].end))
             p += n
     return AlertResult(
         flag=bool(reasons), reasons=reasons, evidence=[Evidence(s, e, "") for s, e in evidence]
     )
+
+
+class _Clause:
+    """One clause of a comment, with what decides whether a cue in it reports an incident."""
+
+    def __init__(
+        self,
+        tokens: list[Token],
+        words: list[int],
+        score: ClauseScore,
+        *,
+        asks: bool,
+        denied_later: bool,
+    ) -> None:
+        self.tokens, self.words, self.score = tokens, words, score
+        _, excludes = _index()
+        self.excluded = _excluded_positions(tokens, words, excludes)
+        topic_words = load_alert_cues().topic_words
+        self.topic_words = topic_words
+        self.has_topic = any(t.lemma in topic_words for t in tokens)
+        # A topic of rules or training in a comment that asks.
+        self.topical = asks and self.has_topic
+        # 「前職のパワハラ上司と比べたら天国」: another employer's past.
+        self.elsewhere = any(t.lemma in _ELSEWHERE for t in tokens)
+        self.denied_later = denied_later
+
+    @classmethod
+    def of(cls, doc: Doc, scores: Sequence[ClauseScore], i: int) -> _Clause:
+        tokens = doc.clause_tokens(i)
+        words = [
+            k
+            for k, t in enumerate(tokens)
+            if t.pos1 not in _SKIP_POS and t.lemma not in _SKIP_LEMMAS
+        ]
+        later = range(i + 1, len(doc.clauses))
+        return cls(
+            tokens,
+            words,
+            scores[i],
+            asks=any(c.question for c in doc.cues),
+            denied_later=any(_denies_before(doc.clause_tokens(j)) for j in later),
+        )
+
+    def reports(self, p: int, n: int, reason: str) -> bool:
+        """Whether the cue at words ``p … p+n-1`` reports an incident of ``reason``."""
+        tokens, words = self.tokens, self.words
+        last = words[p + n - 1]
+        if self.excluded & set(range(p, p + n)) or _denied(tokens, last + 1):
+            return False
+        if reason in _ALWAYS:
+            return True
+        # 「熱中症対策」「ハラスメント研修」「不正チェック」 name a measure, not an incident.
+        if p + n < len(words) and tokens[words[p + n]].lemma in self.topic_words:
+            return False
+        return not (self.topical or self.elsewhere or self.denied_later or self._good_news(p, n))
+
+    def _good_news(self, p: int, n: int) -> bool:
+        """Whether the cue is told as good news.
+
+        Every polar word of the clause is positive or, where the clause is about how a
+        case was handled (窓口, 対応), every polar word but the cue itself.
+        """
+        items = self.score.items
+        if self.score.score > 0 and all(x.score > 0 for x in items):
+            return True
+        if not self.has_topic:
+            return False
+        start, end = self.tokens[self.words[p]].start, self.tokens[self.words[p + n - 1]].end
+        others = [x for x in items if x.end <= start or x.start >= end]
+        return bool(others) and all(x.score > 0 for x in others)
 
 
 def add_theme_alerts(
@@ -130,10 +192,20 @@ def add_theme_alerts(
         return
     for match in matches:
         reason = raising.get(match.theme_id)
-        if reason and scores[doc.clause_at(match.start)].score < -0.5:  # beyond a plain denial
-            if reason not in alert.reasons:
-                alert.reasons.append(reason)
-            alert.evidence.append(Evidence(match.start, match.end, ""))
+        i = doc.clause_at(match.start)
+        if not reason or scores[i].score >= -0.5:  # beyond a plain denial
+            continue
+        clause = _Clause.of(doc, scores, i)
+        span = [
+            p
+            for p, k in enumerate(clause.words)
+            if match.start <= clause.tokens[k].start and clause.tokens[k].end <= match.end
+        ]
+        if span and not clause.reports(span[0], span[-1] - span[0] + 1, reason):
+            continue  # negated, a measure, told as good news: as for the alert cues
+        if reason not in alert.reasons:
+            alert.reasons.append(reason)
+        alert.evidence.append(Evidence(match.start, match.end, ""))
     alert.flag = bool(alert.reasons)
 
 
@@ -153,18 +225,48 @@ def implied_themes(
 
 
 def _denied(tokens: Sequence[Token], start: int) -> bool:
-    """「パワハラは一切ない」「見たことがない」: the incident itself is denied.
+    """「パワハラは一切ない」「見たことがない」「とは無縁」: the incident itself is denied.
 
     A negated verb about something else (「残業代が出ない」, 「守られていない」) is the
-    complaint, not a denial.
+    complaint, not a denial, and 「マタハラではないでしょうか」 asserts it.
     """
     for k in range(start, len(tokens)):
         tok = tokens[k]
         if tok.pos1 in {"助詞", "副詞", "補助記号"} or tok.pos2 == "数詞" or tok.lemma in _BRIDGES:
             continue
+        if tok.lemma == "無縁":
+            return count_negations(tokens, k + 1) % 2 == 0
         if tok.lemma in {"無い", "無し"}:
+            if any(t.lemma == "か" and t.pos1 == "助詞" for t in tokens[k + 1 : k + 4]):
+                return False  # 「〜ではないか」「〜じゃないですか」
             return count_negations(tokens, k) % 2 == 1
-        return tok.lemma in _WITNESS and count_negations(tokens, k + 1) % 2 == 1
+        if tok.lemma in _WITNESS and count_negations(tokens, k + 1) % 2 == 1:
+            return True
+        if tok.lemma not in _WITNESS | _SUFFERING:
+            return False
+        # 「セクハラがあったという話は聞いたことがない」「悩んでる人なんていない」
+        k += 1
+        while k < len(tokens) and (
+            tokens[k].pos1 in {"助詞", "助動詞"}
+            or tokens[k].lemma in _HEARSAY
+            or (tokens[k].pos2 == "非自立可能" and tokens[k - 1].lemma == "て")  # 悩んでいる
+        ):
+            k += 1
+        if k < len(tokens) and tokens[k].lemma in _WITNESS:
+            return count_negations(tokens, k + 1) % 2 == 1
+        return False
+    return False
+
+
+def _denies_before(tokens: Sequence[Token]) -> bool:
+    """「そういうのは全くない」「今はまったくなくなりました」: what was said is denied."""
+    lemmas = [t.lemma for t in tokens]
+    for k, lemma in enumerate(lemmas):
+        if lemma in {"そんな", "そう"} and "無い" in lemmas[k + 1 : k + 6]:
+            at = k + 1 + lemmas[k + 1 : k + 6].index("無い")
+            return count_negations(tokens, at) % 2 == 1
+        if lemma == "無くなる" and "今" in lemmas[:k]:
+            return True
     return False
 
 

@@ -7,9 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["TopicConfig"]
+__all__ = ["MIN_GROUP_FLOOR", "TopicConfig"]
 
 logger = logging.getLogger(__name__)
+
+#: the smallest anonymity threshold allowed (suppression patterns are nested from it)
+MIN_GROUP_FLOOR = 3
 
 
 class TopicConfig(BaseModel):
@@ -42,8 +45,8 @@ class TopicConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     pack: str = "employee"
-    #: groups (or waves) with fewer comments are left out of the per-group summaries
-    min_group_size: int = Field(default=5, ge=3)
+    #: groups (or waves) with fewer comments are hidden, with complementary suppression
+    min_group_size: int = Field(default=5, ge=MIN_GROUP_FLOOR)
     min_topic_size: int = Field(default=10, ge=2)
     n_topics: int | None = Field(default=None, ge=2)
     max_topics: int = Field(default=40, ge=2)

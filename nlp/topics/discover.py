@@ -9,15 +9,21 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp.pii import detect_pii, redact
+from nlp.suppression import cells_of, relations_of, suppress
 from nlp.text import normalize
 from nlp.tokenize import tokenize
-from nlp.topics.config import TopicConfig
+from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
-from nlp.topics.result import GroupTopic, TopicInfo, TopicResult
+from nlp.topics.result import GroupTopic, TopicInfo, TopicResult, TopicTrend, TopicTrends
+from nlp.topics.trends import direction, wave_order
+from nlp.topics.vocab import joined_lemmas
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
 
 logger = logging.getLogger(__name__)
+
+#: most cells (groups and waves across every grouping) checked for anonymity
+_MAX_CELLS = 3000
 
 
 def discover_topics(
@@ -62,17 +68,37 @@ def result_from_model(
     groups: Sequence[str] | None = None,
     times: Sequence[str] | None = None,
 ) -> TopicResult:
-    """Build the :class:`TopicResult` of a model fitted on ``texts`` (ids in the same order)."""
+    """Build the :class:`TopicResult` of a model fitted on ``texts`` (ids in the same order).
+
+    Groups and waves under ``min_group_size`` comments are hidden, and so are the
+    groups or waves needed to stop a hidden one being derived by subtraction from the
+    total (:func:`nlp.suppression.suppress`, for groups and for waves).
+    Comments with an empty wave are left out of ``per_time`` and ``trends``.
+
+    Raises:
+        ValueError: The group or wave column has too many distinct values to check.
+    """
     ids = [str(i) for i in ids]
     topics = model.topics_
     infos = [_topic_info(model, t, texts, ids) for t in sorted(set(topics)) if t != -1]
+    named = (("groups", groups), ("waves", times))
+    columns = {name: [str(v) for v in values] for name, values in named if values is not None}
+    hidden = _hidden(columns, model.config.min_group_size)
+    docs = joined_lemmas(texts) if columns else []
+    per_group = per_time = trends = None
+    if "groups" in columns:
+        per_group = _per_class(model, docs, columns["groups"], hidden["groups"])
+    if "waves" in columns:
+        per_time, trends = _per_wave(model, docs, columns["waves"], hidden["waves"])
     return TopicResult(
         topics=infos,
         assignments=dict(zip(ids, topics, strict=True)),
         outlier_share=round(topics.count(-1) / len(topics), 4),
         config=model.config.model_dump(),
-        per_group=_per_class(model, texts, groups),
-        per_time=_per_class(model, texts, times),
+        per_group=per_group,
+        per_time=per_time,
+        trends=trends,
+        suppressed={name: sorted(values) for name, values in hidden.items()} or None,
     )
 
 
@@ -111,25 +137,79 @@ def _representatives(embeddings: np.ndarray, members: list[int], n: int) -> list
     return [members[k] for k in order[:n]]
 
 
-def _per_class(
-    model: TopicModel, texts: Sequence[str], classes: Sequence[str] | None
-) -> dict[str, list[GroupTopic]] | None:
-    if classes is None:
-        return None
-    from nlp.topics.vocab import joined_lemmas
+def _hidden(columns: dict[str, list[str]], k: int) -> dict[str, set[str]]:
+    """Per column, the values to hide (primary and complementary suppression).
 
-    sizes = Counter(zip((str(c) for c in classes), model.topics_, strict=True))
-    frame = model.bertopic_.topics_per_class(
-        joined_lemmas(texts), classes=[str(c) for c in classes]
-    )
+    Each column is checked on its own (``total = Σ its values``): the summaries show
+    groups and waves, never a group within a wave.
+    """
+    hidden: dict[str, set[str]] = {}
+    for name, values in columns.items():
+        sizes = cells_of(((v,) for v in values), 1)
+        if len(sizes) > _MAX_CELLS:
+            raise ValueError(
+                f"the {name} column has {len(sizes) - 1:,} distinct values; at most "
+                f"{_MAX_CELLS - 1:,} can be checked for anonymity: use a coarser column"
+            )
+        cells = suppress(sizes, relations_of(sizes), k, MIN_GROUP_FLOOR)
+        hidden[name] = {str(cell_values[0]) for _dims, cell_values in cells if cell_values}
+    return hidden
+
+
+def _per_class(
+    model: TopicModel, docs: list[str], classes: list[str], hidden: set[str]
+) -> dict[str, list[GroupTopic]]:
+    sizes = Counter(zip(classes, model.topics_, strict=True))
+    frame = model.bertopic_.topics_per_class(docs, classes=classes)
     out: dict[str, list[GroupTopic]] = {}
-    group_sizes = Counter(str(c) for c in classes)
     for row in frame.itertuples(index=False):
         key, topic = str(row.Class), int(row.Topic)
-        if group_sizes[key] < model.config.min_group_size:
-            continue  # too small to stay anonymous
+        if key in hidden:
+            continue  # too small to stay anonymous, or would reveal one that is
         words = [w for w in str(row.Words).split(", ") if w]
         out.setdefault(key, []).append(GroupTopic(topic, sizes[(key, topic)], words))
     for rows in out.values():
         rows.sort(key=lambda g: (-g.size, g.topic))
     return dict(sorted(out.items()))
+
+
+def _per_wave(
+    model: TopicModel, docs: list[str], waves: list[str], hidden: set[str]
+) -> tuple[dict[str, list[GroupTopic]], TopicTrends | None]:
+    """Topics per shown wave (BERTopic ``topics_over_time`` on wave ordinals) and trends.
+
+    Only comments of shown waves are given to BERTopic, so no hidden wave shapes the
+    words of another. Global tuning is off: it indexes c-TF-IDF rows by the topics
+    present in the subset, which is wrong when a topic is missing from it.
+    """
+    shown = [w for w in wave_order(waves) if w and w not in hidden]
+    if not shown:
+        return {}, None
+    ordinal = {wave: i for i, wave in enumerate(shown)}
+    keep = [i for i, wave in enumerate(waves) if wave in ordinal]
+    frame = model.bertopic_.topics_over_time(
+        [docs[i] for i in keep],
+        [ordinal[waves[i]] for i in keep],
+        topics=[model.topics_[i] for i in keep],
+        global_tuning=False,
+    )
+    out: dict[str, list[GroupTopic]] = {wave: [] for wave in shown}
+    counts: dict[tuple[int, int], int] = {}
+    for row in frame.itertuples(index=False):
+        at, topic, size = int(row.Timestamp), int(row.Topic), int(row.Frequency)
+        words = [w for w in str(row.Words).split(", ") if w]
+        out[shown[at]].append(GroupTopic(topic, size, words))
+        counts[(topic, at)] = size
+    for rows in out.values():
+        rows.sort(key=lambda g: (-g.size, g.topic))
+    if len(shown) < 2:
+        return out, None
+    sizes = Counter(ordinal[waves[i]] for i in keep)
+    n = [sizes[at] for at in range(len(shown))]
+    trends = []
+    for topic in sorted(t for t in set(model.topics_) if t != -1):
+        row = [counts.get((topic, at), 0) for at in range(len(shown))]
+        change, label = direction((row[0], n[0]), (row[-1], n[-1]))
+        shares = [round(c / size, 4) for c, size in zip(row, n, strict=True)]
+        trends.append(TopicTrend(topic, row, shares, change, label))
+    return out, TopicTrends(shown, n, trends)

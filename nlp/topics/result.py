@@ -6,7 +6,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["GroupTopic", "TopicInfo", "TopicResult"]
+__all__ = ["GroupTopic", "TopicInfo", "TopicResult", "TopicTrend", "TopicTrends"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,33 @@ class GroupTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicTrend:
+    """One topic across the shown waves: comments per wave, their share, and the change."""
+
+    topic: int
+    counts: list[int]
+    shares: list[float]  # counts / comments of the wave
+    change: float  # last share - first share
+    direction: str  # "rising", "falling" or "stable" (two-proportion z-test)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicTrends:
+    """Topics over the shown waves (natural order of the wave labels; small waves hidden)."""
+
+    waves: list[str]
+    sizes: list[int]
+    topics: list[TopicTrend]
+
+
+@dataclass(frozen=True, slots=True)
 class TopicResult:
-    """Topics of a batch, each comment's topic and optional per-group/per-wave summaries."""
+    """Topics of a batch, each comment's topic and optional per-group/per-wave summaries.
+
+    ``per_group`` and ``per_time`` show only groups and waves that pass the anonymity
+    threshold after complementary suppression; ``suppressed`` names the hidden ones.
+    ``per_time`` is in wave order; ``trends`` needs two shown waves.
+    """
 
     topics: list[TopicInfo]
     assignments: dict[str, int]
@@ -44,13 +69,15 @@ class TopicResult:
     config: dict[str, Any]
     per_group: dict[str, list[GroupTopic]] | None = None
     per_time: dict[str, list[GroupTopic]] | None = None
+    trends: TopicTrends | None = None
+    suppressed: dict[str, list[str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``topics.json`` document."""
         out = asdict(self)
         extra = out.pop("extra")
-        for key in ("per_group", "per_time"):
+        for key in ("per_group", "per_time", "trends", "suppressed"):
             if out[key] is None:
                 del out[key]
         merged: dict[str, Any] = out | extra

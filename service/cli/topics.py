@@ -20,7 +20,15 @@ def topics_command(
     pack: Annotated[str, typer.Option(help="Theme pack id.")] = "employee",
     min_topic_size: Annotated[int, typer.Option(help="Smallest topic wanted.")] = 10,
     group_column: Annotated[str, typer.Option(help="Column for per-group topics.")] = "",
-    time_column: Annotated[str, typer.Option(help="Column for per-wave topics.")] = "",
+    time_column: Annotated[
+        str,
+        typer.Option(
+            "--time-column",
+            "--wave-column",
+            help="Survey wave column (labels such as 2024Q1, in natural order): per-wave "
+            "topics and rising/falling topics.",
+        ),
+    ] = "",
     text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",
     html: Annotated[str, typer.Option(help="Also write a standalone Plotly HTML file.")] = "",
@@ -54,10 +62,12 @@ def _run(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
     if html:
-        _write_html(model, Path(html))
+        _write_html(model, result, Path(html))
+    hidden = sum(len(v) for v in (result.suppressed or {}).values())
+    note = f", {hidden} small group(s)/wave(s) hidden" if hidden else ""
     typer.echo(
         f"koe: {len(result.topics)} topics over {len(texts)} comments, "
-        f"outliers {result.outlier_share:.1%} → {output}",
+        f"outliers {result.outlier_share:.1%}{note} → {output}",
         err=True,
     )
 
@@ -87,13 +97,17 @@ def _read(
         raise ValueError(f"{input}: need at least 2 non-empty comments, found {len(kept)}")
     ids = [r.id for r in kept]
     texts = [r.text or "" for r in kept]
-    groups = [str(r.attributes.get(group_column, "")) for r in kept] if group_column else None
-    times = [str(r.attributes.get(time_column, "")) for r in kept] if time_column else None
+    groups = [_label(r.attributes.get(group_column)) for r in kept] if group_column else None
+    times = [_label(r.attributes.get(time_column)) for r in kept] if time_column else None
     return ids, texts, groups, times
 
 
-def _write_html(model: Any, path: Path) -> None:
-    """Bar chart of topic words and a 2-D map of comments, plotly JS inline (no CDN)."""
+def _label(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _write_html(model: Any, result: Any, path: Path) -> None:
+    """Topic words, a 2-D map of comments and topics per wave; plotly JS inline (no CDN)."""
     from sklearn.decomposition import TruncatedSVD
 
     bertopic = model.bertopic_
@@ -103,6 +117,23 @@ def _write_html(model: Any, path: Path) -> None:
     parts.append(
         bertopic.visualize_documents(docs, reduced_embeddings=reduced, hide_annotations=True)
     )
+    if result.trends is not None:
+        parts.append(_over_time(model, result))
     body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(parts)]
     page = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>koe topics</title></head>"
     path.write_text(page + "<body>" + "\n".join(body) + "</body></html>\n", "utf-8")
+
+
+def _over_time(model: Any, result: Any) -> Any:
+    """BERTopic's topics-over-time chart of the shown waves, wave labels on the x axis."""
+    import pandas as pd  # type: ignore[import-untyped]
+
+    waves = result.trends.waves
+    frame = pd.DataFrame(
+        [(g.topic, ", ".join(g.words), g.size, at)
+         for at, wave in enumerate(waves) for g in result.per_time[wave]],
+        columns=["Topic", "Words", "Frequency", "Timestamp"],
+    )  # fmt: skip
+    fig = model.bertopic_.visualize_topics_over_time(frame, top_n_topics=10)
+    fig.update_xaxes(tickmode="array", tickvals=list(range(len(waves))), ticktext=waves)
+    return fig

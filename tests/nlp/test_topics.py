@@ -18,7 +18,10 @@ from nlp.topics import (  # noqa: E402
     analyze_text,
     discover_topics,
     redact_text,
+    result_from_model,
+    wave_order,
 )
+from nlp.topics.trends import direction  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -66,10 +69,16 @@ def test_topics_small_batch_gives_topics(batch: tuple[list[str], list[str]]) -> 
         assert set(topic.representative_ids) <= set(ids)
 
 
+@pytest.fixture(scope="module")
+def fitted(batch: tuple[list[str], list[str]]) -> TopicModel:
+    return TopicModel(TopicConfig(min_topic_size=5)).fit(batch[0])
+
+
 def test_topics_deterministic(batch: tuple[list[str], list[str]]) -> None:
     texts, ids = batch
-    first = discover_topics(texts, ids).to_dict()
-    second = discover_topics(texts, ids).to_dict()
+    waves = [f"W{i % 3}" for i in range(len(texts))]
+    first = discover_topics(texts, ids, times=waves).to_dict()
+    second = discover_topics(texts, ids, times=waves).to_dict()
     assert first == second
 
 
@@ -105,6 +114,79 @@ def test_topics_per_group_and_time(batch: tuple[list[str], list[str]]) -> None:
     assert set(result["per_group"]) == {"A", "B"}
     assert set(result["per_time"]) == {"W0", "W1", "W2"}
     assert sum(g["size"] for g in result["per_group"]["A"]) == len(texts) // 2
+
+
+# fmt: off
+@pytest.mark.parametrize(("labels", "expected"), [
+    (["wave 10", "wave 2", "wave 1"], ["wave 1", "wave 2", "wave 10"]),
+    (["2025Q1", "2024Q4", "2024Q10", "2024Q2"], ["2024Q2", "2024Q4", "2024Q10", "2025Q1"]),
+    (["2025-04", "2024-11", "2025-01", "2024-11"], ["2024-11", "2025-01", "2025-04"]),
+    (["第3回", "第12回", "第1回"], ["第1回", "第3回", "第12回"]),
+])
+# fmt: on
+def test_topics_wave_labels_in_natural_order(labels: list[str], expected: list[str]) -> None:
+    assert wave_order(labels) == expected
+
+
+def test_topics_trend_direction_needs_a_clear_change() -> None:
+    assert direction((2, 100), (20, 100)) == (0.18, "rising")
+    assert direction((20, 100), (2, 100)) == (-0.18, "falling")
+    assert direction((2, 10), (3, 10))[1] == "stable"  # small waves: noise
+    assert direction((0, 10), (0, 10)) == (0.0, "stable")
+
+
+def test_topics_per_wave_trends_follow_the_wave_order(
+    batch: tuple[list[str], list[str]], fitted: TopicModel
+) -> None:
+    texts, ids = batch
+    # The largest topic only in the last wave: it must come out rising, with its counts.
+    big = max(set(fitted.topics_), key=fitted.topics_.count)
+    others = iter(range(10**6))
+    waves = [
+        "wave 10" if t == big else ("wave 2", "wave 10")[next(others) % 2]
+        for t in fitted.topics_
+    ]
+    result = result_from_model(fitted, texts, ids, times=waves)
+    assert result.trends is not None and result.per_time is not None
+    assert result.trends.waves == ["wave 2", "wave 10"] == list(result.per_time)
+    assert result.trends.sizes == [waves.count("wave 2"), waves.count("wave 10")]
+    trend = {t.topic: t for t in result.trends.topics}
+    assert trend[big].counts == [0, fitted.topics_.count(big)]
+    assert trend[big].direction == "rising"
+    for at, wave in enumerate(result.trends.waves):
+        per_wave = {g.topic: g.size for g in result.per_time[wave]}
+        assert {t: tr.counts[at] for t, tr in trend.items() if tr.counts[at]} == per_wave
+        assert sum(per_wave.values()) == result.trends.sizes[at]
+
+
+def test_topics_one_small_group_hides_another(
+    batch: tuple[list[str], list[str]], fitted: TopicModel
+) -> None:
+    texts, ids = batch
+    n = len(texts)
+    groups = ["A"] * (n - 24) + ["B"] * 10 + ["C"] * 10 + ["D"] * 4
+    waves = ["2024Q1"] * 3 + ["2024Q10"] * 20 + ["2024Q2"] * (n - 23)
+    result = result_from_model(fitted, texts, ids, groups=groups, times=waves)
+    assert result.per_group is not None and result.per_time is not None
+    # D is under 5: hidden; alone it would be n - A - B - C, so the next smallest goes too.
+    assert result.suppressed == {"groups": ["B", "D"], "waves": ["2024Q1", "2024Q10"]}
+    assert set(result.per_group) == {"A", "C"}
+    hidden = n - sum(g.size for rows in result.per_group.values() for g in rows)
+    assert hidden == 14 >= fitted.config.min_group_size
+    # one wave left: per-wave topics, but no trend
+    assert list(result.per_time) == ["2024Q2"] and result.trends is None
+    assert sum(g.size for g in result.per_time["2024Q2"]) == n - 23
+
+
+def test_topics_no_small_group_hides_nothing(
+    batch: tuple[list[str], list[str]], fitted: TopicModel
+) -> None:
+    texts, ids = batch
+    groups = ["A" if i % 2 else "B" for i in range(len(texts))]
+    result = result_from_model(fitted, texts, ids, groups=groups)
+    assert result.suppressed == {"groups": []}
+    assert result.per_time is None and result.trends is None
+    assert "per_time" not in result.to_dict() and "trends" not in result.to_dict()
 
 
 def test_topics_representative_texts_are_redacted() -> None:

@@ -59,6 +59,29 @@ def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> Non
     assert "<script src=" not in page and "Plotly" in page
 
 
+def test_cli_topics_wave_trends_and_small_groups_hidden(tmp_path: Path) -> None:
+    src = tmp_path / "waves.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "dept", "wave"])
+        for i, row in enumerate(_rows(60)):
+            dept = "人事" if i < 3 else ("営業", "開発", "総務")[i % 3]
+            writer.writerow([row["id"], row["text"], dept, f"wave {(10, 2, 1)[i % 3]}"])
+    out, html = tmp_path / "topics.json", tmp_path / "topics.html"
+    result = runner.invoke(app, ["topics", str(src), "-o", str(out), "--min-topic-size", "5",
+                                 "--group-column", "dept", "--wave-column", "wave",
+                                 "--html", str(html)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["trends"]["waves"] == ["wave 1", "wave 2", "wave 10"] == list(data["per_time"])
+    assert {t["direction"] for t in data["trends"]["topics"]} <= {"rising", "falling", "stable"}
+    # 人事 (3 comments) is hidden, and so is the next smallest department
+    assert len(data["suppressed"]["groups"]) == 2 and "人事" in data["suppressed"]["groups"]
+    assert len(data["per_group"]) == 2 and "人事" not in data["per_group"]
+    assert "hidden" in result.output
+    assert "Topics over Time" in html.read_text(encoding="utf-8")
+
+
 def test_cli_topics_reads_analyze_jsonl(tmp_path: Path) -> None:
     src = tmp_path / "analyzed.jsonl"
     lines = [json.dumps({"id": r["id"], "text_redacted": r["text"]}, ensure_ascii=False)

@@ -40,6 +40,9 @@ class TopicConfig(BaseModel):
             comments naming the same theme cluster together (0 turns it off).
         min_theme_share: A topic whose members match one theme's cues at least this
             often is linked to it (score = that share); otherwise the cosine decides.
+        also_theme_share: Every further theme whose cues at least this share of a topic's
+            comments match is linked too (``TopicInfo.themes``); 1.0 links only themes
+            every comment of the topic matches.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -62,3 +65,4 @@ class TopicConfig(BaseModel):
     seed_topics: bool = True
     theme_weight: float = Field(default=1.0, ge=0.0)
     min_theme_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    also_theme_share: float = Field(default=0.5, gt=0.0, le=1.0)

@@ -14,7 +14,8 @@ from nlp.text import normalize
 from nlp.tokenize import tokenize
 from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
-from nlp.topics.result import GroupTopic, TopicInfo, TopicResult, TopicTrend, TopicTrends
+from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
+from nlp.topics.taxonomy import NEW_THEME
 from nlp.topics.trends import direction, wave_order
 from nlp.topics.vocab import joined_lemmas
 
@@ -111,7 +112,9 @@ def redact_text(text: str) -> str:
 def _topic_info(model: TopicModel, topic: int, texts: Sequence[str], ids: list[str]) -> TopicInfo:
     members = [i for i, t in enumerate(model.topics_) if t == topic]
     words = model.topic_words(topic)
-    theme, score = model.themes_.get(topic, ("new", 0.0))
+    theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
+    links = [] if theme == NEW_THEME else [ThemeLink(theme, score)]
+    links += [ThemeLink(t, s) for t, s in model.also_themes_.get(topic, [])]
     reps = _representatives(model.embeddings_, members, model.config.n_representatives)
     return TopicInfo(
         id=topic,
@@ -122,6 +125,7 @@ def _topic_info(model: TopicModel, topic: int, texts: Sequence[str], ids: list[s
         theme_score=score,
         representative_ids=[ids[i] for i in reps],
         representative_texts=[redact_text(texts[i]) for i in reps],
+        themes=links,
     )
 
 

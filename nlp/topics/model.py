@@ -35,6 +35,7 @@ class TopicModel:
 
     Fitted state: ``bertopic_`` (the BERTopic model), ``embedder_``, ``topics_`` (topic
     per training comment), ``embeddings_``, ``themes_`` (topic id → (theme id, score)),
+    ``also_themes_`` (topic id → further themes most of its comments match, with shares),
     ``centroids_`` and ``topic_ids_`` (mean embedding per topic, used by :meth:`transform`
     so a loaded model assigns exactly as the fitted one).
     """
@@ -65,7 +66,7 @@ class TopicModel:
         )
         topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
         self.topics_ = self._reduce_outliers(docs, list(topics))
-        self.themes_ = self._link(seeds, theme_matrix(texts, self.config.pack))
+        self.themes_, self.also_themes_ = self._link(seeds, theme_matrix(texts, self.config.pack))
         self.topic_ids_ = np.array(sorted(t for t in set(self.topics_) if t != -1), dtype=np.int64)
         labels = np.asarray(self.topics_)
         self.centroids_ = _unit(
@@ -96,7 +97,8 @@ class TopicModel:
             self.embedder_.save(path)
         from safetensors.numpy import save_file
 
-        state = {"config": self.config.model_dump(), "themes": self.themes_}
+        state = {"config": self.config.model_dump(), "themes": self.themes_,
+                 "also_themes": self.also_themes_}  # fmt: skip
         (path / "koe_topics.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
         tensors: dict[str, np.ndarray] = {
             "centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32),
@@ -126,6 +128,10 @@ class TopicModel:
         model.bertopic_.vectorizer_model.set_params(token_pattern=_TOKEN_PATTERN, tokenizer=None)
         model.centroids_, model.topic_ids_ = tensors["centroids"], tensors["topic_ids"]
         model.themes_ = {int(k): (str(v[0]), float(v[1])) for k, v in state["themes"].items()}
+        model.also_themes_ = {
+            int(k): [(str(theme), float(score)) for theme, score in v]
+            for k, v in state.get("also_themes", {}).items()
+        }
         return model
 
     def _make_embedder(self, docs: list[str]) -> Any:
@@ -172,7 +178,15 @@ class TopicModel:
 
     def _link(
         self, seeds: dict[str, list[str]], matches: np.ndarray
-    ) -> dict[int, tuple[str, float]]:
+    ) -> tuple[dict[int, tuple[str, float]], dict[int, list[tuple[str, float]]]]:
+        """Each topic's theme, and the further themes most of its comments match.
+
+        The theme is the one whose cues the most members match, if at least
+        ``min_theme_share`` of them do (score = that share); otherwise the closest
+        theme by c-TF-IDF cosine to its cue words, or ``"new"``. A topic often spans
+        two themes (「上司の評価」: leadership and fairness): every other theme matched
+        by at least ``also_theme_share`` of its members is linked as well.
+        """
         model = self.bertopic_
         rows = model.c_tf_idf_.toarray()
         vocab = {str(w): i for i, w in enumerate(model.vectorizer_model.get_feature_names_out())}
@@ -181,6 +195,7 @@ class TopicModel:
             zip(ids, link_topics(rows[: len(ids)], vocab, seeds, self.config.min_theme_score),
                 strict=True)
         )  # fmt: skip
+        also: dict[int, list[tuple[str, float]]] = {}
         theme_ids = list(seeds)
         labels = np.asarray(self.topics_)
         for topic in ids:
@@ -190,7 +205,12 @@ class TopicModel:
             best = int(np.argmax(shares))
             if shares[best] >= self.config.min_theme_share:
                 links[topic] = (theme_ids[best], round(float(shares[best]), 4))
-        return links
+            also[topic] = [
+                (theme_ids[i], round(float(shares[i]), 4))
+                for i in sorted(range(len(theme_ids)), key=lambda i: (-shares[i], i))
+                if shares[i] >= self.config.also_theme_share and theme_ids[i] != links[topic][0]
+            ]
+        return links, also
 
 
 class _ThemedEmbedder(BaseEmbedder):  # type: ignore[misc]

@@ -6,14 +6,30 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["GroupTopic", "TopicInfo", "TopicResult", "TopicTrend", "TopicTrends"]
+__all__ = ["GroupTopic", "ThemeLink", "TopicInfo", "TopicResult", "TopicTrend", "TopicTrends"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class ThemeLink:
+    """A theme a topic is linked to, with its score.
+
+    ``score``: the share of the topic's comments matching the theme's cues (for a topic
+    few comments match, the cosine between its words and the cue words).
+    """
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class TopicInfo:
-    """One topic: Japanese label from its top words, linked theme and examples."""
+    """One topic: Japanese label from its top words, linked theme(s) and examples.
+
+    ``theme``/``theme_score`` is the main link (``"new"``: none); ``themes`` lists it
+    first, then every further theme most of the topic's comments match.
+    """
 
     id: int
     label: str
@@ -23,6 +39,7 @@ class TopicInfo:
     theme_score: float
     representative_ids: list[str]
     representative_texts: list[str]  # PII-redacted
+    themes: list[ThemeLink] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,24 @@ def test_topics_theme_links_are_pack_ids_or_new(batch: tuple[list[str], list[str
     for topic in result.topics:
         assert topic.theme in theme_ids
         assert 0.0 <= topic.theme_score <= 1.0
+        links = [link.id for link in topic.themes]
+        assert links[:1] == ([] if topic.theme == NEW_THEME else [topic.theme])
+        assert len(set(links)) == len(links) and set(links) <= theme_ids - {NEW_THEME}
+        assert all(0.5 <= link.score <= 1.0 for link in topic.themes[1:])
+
+
+def test_topics_spanning_two_themes_link_both() -> None:
+    both = ["残業が多いのに給料が低い", "残業代が出ないし給与も上がらない",
+            "毎日残業で、給料に見合わない", "残業ばかりで給料が安い"]  # fmt: skip
+    boss = ["上司の指示がいつも曖昧", "上司が部下を評価しない", "上司の態度が高圧的"]
+    ends = ("本当に困る", "改善してほしい", "つらい", "何とかしてほしい")
+    texts = [f"{t}。{end}" for t in both + boss for end in ends]
+    result = discover_topics(texts, config=TopicConfig(min_topic_size=5))
+    linked = {t.id: {link.id for link in t.themes} for t in result.topics}
+    overtime_pay = [linked[result.assignments[str(i)]] for i in range(4 * len(both))]
+    assert all(links & {"workload", "compensation"} for links in overtime_pay)
+    assert any({"workload", "compensation"} <= links for links in overtime_pay)
+    assert not any({"workload", "compensation"} & linked[result.assignments[str(len(texts) - 1)]])
 
 
 def test_topics_save_load_assigns_new_comments(
@@ -104,6 +122,7 @@ def test_topics_save_load_assigns_new_comments(
     assert set(loaded.transform(new)) <= set(model.topics_)
     assert loaded.transform(texts[:10]) == model.transform(texts[:10])
     assert loaded.themes_ == model.themes_
+    assert loaded.also_themes_ == model.also_themes_
 
 
 def test_topics_per_group_and_time(batch: tuple[list[str], list[str]]) -> None:

@@ -14,7 +14,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -69,37 +69,58 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
     """Share of a theme's comments (≥ ``min_comments``) landing in topics linked to it.
 
     Each domain of the files is one batch (its own pack), as ``koe topics`` would see it.
-    ``summary`` gives the mean over themes, the share over all (comment, theme) pairs,
-    and how many themes get more than half of their comments into their topics.
+    ``share`` counts the topic's main theme only, ``share_all`` any theme it is linked to.
+    ``summary`` gives, for both, the mean over themes, the share over all (comment,
+    theme) pairs and how many themes get more than half of their comments into their
+    topics; ``precision``: the share of (comment, linked theme) pairs that are right.
     """
     from nlp.topics import TopicConfig, discover_topics
 
     rows = _rows(patterns)
     shares: dict[str, Any] = {}
+    right = {"main": 0, "all": 0}
+    linked = {"main": 0, "all": 0}
     for domain, pack in (("employee", "employee"), ("customer", "customer")):
         subset = [r for r in rows if r.get("domain") == domain]
         if len(subset) < 2:
             continue
         result = discover_topics([r["text"] for r in subset], [r["id"] for r in subset],
                                  TopicConfig(pack=pack, min_topic_size=5))  # fmt: skip
-        theme_of = {t.id: t.theme for t in result.topics}
+        main_of = {t.id: {t.theme} - {"new"} for t in result.topics}
+        all_of = {t.id: {link.id for link in t.themes} for t in result.topics}
         counts: Counter[str] = Counter()
-        hits: defaultdict[str, int] = defaultdict(int)
+        hits: Counter[str] = Counter()
+        hits_all: Counter[str] = Counter()
         for r in subset:
-            landed = theme_of.get(result.assignments[r["id"]], "new")
-            for theme in r.get("themes") or {}:
+            topic = result.assignments[r["id"]]
+            gold = set(r.get("themes") or {})
+            for key, links in (
+                ("main", main_of.get(topic, set())),
+                ("all", all_of.get(topic, set())),
+            ):
+                right[key] += len(links & gold)
+                linked[key] += len(links)
+            for theme in gold:
                 counts[theme] += 1
-                hits[theme] += landed == theme
+                hits[theme] += theme in main_of.get(topic, set())
+                hits_all[theme] += theme in all_of.get(topic, set())
         for theme, count in sorted(counts.items()):
             if count >= min_comments:
-                shares[f"{domain}/{theme}"] = {"comments": count, "hits": hits[theme],
-                                               "share": round(hits[theme] / count, 3)}  # fmt: skip
-    values = [s["share"] for s in shares.values()]
+                shares[f"{domain}/{theme}"] = {
+                    "comments": count, "hits": hits[theme], "share": round(hits[theme] / count, 3),
+                    "hits_all": hits_all[theme], "share_all": round(hits_all[theme] / count, 3),
+                }  # fmt: skip
     pairs = sum(s["comments"] for s in shares.values())
-    summary = {"themes": len(values),
-               "mean_share": round(sum(values) / max(1, len(values)), 3),
-               "pooled_share": round(sum(s["hits"] for s in shares.values()) / max(1, pairs), 3),
-               "themes_over_half": sum(v > 0.5 for v in values)}  # fmt: skip
+    summary: dict[str, Any] = {"themes": len(shares)}
+    for key, suffix in (("main", ""), ("all", "_all")):
+        values = [s["share" + suffix] for s in shares.values()]
+        hit_count = sum(s["hits" + suffix] for s in shares.values())
+        summary[key] = {
+            "mean_share": round(sum(values) / max(1, len(values)), 3),
+            "pooled_share": round(hit_count / max(1, pairs), 3),
+            "themes_over_half": sum(v > 0.5 for v in values),
+            "precision": round(right[key] / max(1, linked[key]), 3),
+        }  # fmt: skip
     return {"summary": summary, "themes": shares}
 
 
@@ -128,8 +149,9 @@ def benchmark(sizes: list[int], threads: int, previous: list[dict[str, Any]]) ->
 def _print_themes(checks: dict[str, Any]) -> None:
     for name, check in checks.items():
         print(name, json.dumps(check["summary"]))  # noqa: T201
+        print(f"{'theme':>36} {'n':>5} {'main':>6} {'all':>6}")  # noqa: T201
         for theme, row in check["themes"].items():
-            print(f"{theme:>36} {row['comments']:>5} {row['share']:>6}")  # noqa: T201
+            print(f"{theme:>36} {row['comments']:>5} {row['share']:>6} {row['share_all']:>6}")  # noqa: T201
 
 
 def main() -> None:

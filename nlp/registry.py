@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Generic, TypeVar
 
 from nlp.errors import UnknownBackendError
@@ -33,6 +33,7 @@ class Registry(Generic[T]):
         self._entry_point_group = entry_point_group
         self._entry_points_loaded = entry_point_group is None
         self._items: dict[str, T] = {}
+        self._plugins: dict[str, EntryPoint] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
         """Register the decorated factory under ``name``."""
@@ -54,33 +55,34 @@ class Registry(Generic[T]):
             UnknownBackendError: no such name; the message lists the known names.
         """
         self._ensure_populated()
+        if name not in self._items and name in self._plugins:
+            self._items[name] = self._plugins[name].load()
         try:
             return self._items[name]
         except KeyError:
-            raise UnknownBackendError(self.kind, name, self._items) from None
+            raise UnknownBackendError(self.kind, name, self.names()) from None
 
     def names(self) -> list[str]:
         """Return the registered names, sorted."""
         self._ensure_populated()
-        return sorted(self._items)
+        return sorted({*self._items, *self._plugins})
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def __contains__(self, name: object) -> bool:
         self._ensure_populated()
-        return name in self._items
+        return name in self._items or name in self._plugins
 
     def _ensure_populated(self) -> None:
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
         assert self._entry_point_group is not None
+        # Plugins are imported on first use: a backend that needs torch costs nothing
+        # until a config names it.
         for ep in entry_points(group=self._entry_point_group):
-            try:
-                self._items.setdefault(ep.name, ep.load())
-            except Exception:  # a broken plugin must not break the built-ins
-                logger.warning("could not load %s plugin %r", self.kind, ep.name, exc_info=True)
+            self._plugins.setdefault(ep.name, ep)
 
 
 sentiment_backends: Registry[Callable[..., object]] = Registry(

@@ -7,6 +7,7 @@ alert recall and false-alert rate, and sentiment accuracy per phenomenon tag.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,15 @@ from nlp.pii import HONORIFICS
 from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis
 
-__all__ = ["evaluate", "load_labelled", "score_predictions"]
+__all__ = [
+    "evaluate",
+    "evaluate_polarity",
+    "load_labelled",
+    "load_polarity_tsv",
+    "polarity_split",
+    "score_predictions",
+    "text_bucket",
+]
 
 PRIMARY_METRIC = "sentiment_macro_f1"
 GREATER_IS_BETTER = True
@@ -45,6 +54,59 @@ def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str
     metrics["pipeline_version"] = pipe.version
     metrics["config"] = pipe.config.model_dump(mode="json")
     return metrics
+
+
+def load_polarity_tsv(path: str | Path) -> list[tuple[str, str]]:
+    """Read ``sentence<TAB>0|1`` rows as (text, "negative"|"positive")."""
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        text, _, rest = line.partition("\t")
+        label = rest.strip().split("\t")[0] if rest else ""
+        if text.strip() and label in {"0", "1"}:
+            rows.append((text, "positive" if label == "1" else "negative"))
+    return rows
+
+
+def text_bucket(text: str) -> float:
+    """A stable number in [0, 1) per text, for splits that do not depend on file order."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) / 16**8
+
+
+def polarity_split(
+    rows: Sequence[tuple[str, str]], holdout: float
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(train, held out) rows: the held-out ones are never trained on."""
+    held = [r for r in rows if text_bucket(r[0]) < holdout]
+    return [r for r in rows if text_bucket(r[0]) >= holdout], held
+
+
+def evaluate_polarity(
+    path: str | Path, config: PipelineConfig | None = None, *, holdout: float | None = None
+) -> dict[str, Any]:
+    """Accuracy on binary polarity sentences (chABSA format), optionally its held-out part.
+
+    ``accuracy`` counts a sentence right only if the label is the gold one (neutral and
+    mixed are wrong); ``binary_accuracy`` compares P(positive) with P(negative).
+    """
+    rows = load_polarity_tsv(path)
+    if holdout is not None:
+        rows = polarity_split(rows, holdout)[1]
+    pipe = Pipeline(config or PipelineConfig())
+    results = pipe.analyze([text for text, _ in rows])
+    strict = [r.sentiment == gold for r, (_, gold) in zip(results, rows, strict=True)]
+    binary = [
+        r.sentiment_scores is not None
+        and (r.sentiment_scores.positive >= r.sentiment_scores.negative) == (gold == "positive")
+        for r, (_, gold) in zip(results, rows, strict=True)
+    ]
+    positive = sum(gold == "positive" for _, gold in rows)
+    return {
+        "n": len(rows),
+        "accuracy": round(sum(strict) / len(rows), 4) if rows else 0.0,
+        "binary_accuracy": round(sum(binary) / len(rows), 4) if rows else 0.0,
+        "always_positive": round(positive / len(rows), 4) if rows else 0.0,
+        "pipeline_version": pipe.version,
+    }
 
 
 def score_predictions(

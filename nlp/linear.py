@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from nlp.doc import Doc
 from nlp.errors import ModelLoadError
 from nlp.text import normalize
 
-__all__ = ["HEADS", "LinearCommentModel", "resolve_model_dir", "train_linear"]
+__all__ = ["HEADS", "LinearCommentModel", "binary_targets", "resolve_model_dir", "train_linear"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ class LinearCommentModel:
         }
         binary = (tuple(config["binary"]), tensors["binary.coef"], tensors["binary.intercept"])
         return cls(config.get("name", directory.name), vectorizer, heads, binary)
+
+    def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
+        """:meth:`predict_proba` of the docs' original texts."""
+        return self.predict_proba([doc.norm.original for doc in docs])
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
         """Per head, one ``{label: probability}`` per text.
@@ -132,7 +137,7 @@ def train_linear(
         labels[head] = [str(label) for label in clf.classes_]
         tensors[f"{head}.coef"] = np.ascontiguousarray(clf.coef_, np.float32)
         tensors[f"{head}.intercept"] = np.ascontiguousarray(clf.intercept_, np.float32)
-    binary = _binary_targets(records)
+    binary = binary_targets(records)
     rows, biases = [], []
     for targets in binary.values():
         clf = LogisticRegression(C=c, max_iter=5000).fit(features, targets)
@@ -155,7 +160,7 @@ def train_linear(
     return config
 
 
-def _binary_targets(records: Sequence[dict[str, Any]]) -> dict[str, list[bool]]:
+def binary_targets(records: Sequence[dict[str, Any]]) -> dict[str, list[bool]]:
     """``alert`` and one ``theme:<id>`` target per theme that has positives and negatives."""
     candidates = {"alert": [bool(r.get("alert")) for r in records]}
     for theme in sorted({t for r in records for t in r.get("themes") or {}}):

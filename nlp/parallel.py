@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
@@ -63,6 +64,8 @@ def _chunked(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRe
 
 def _init_worker(config: PipelineConfig) -> None:
     global _worker_pipeline
+    if "torch" in sys.modules:  # one thread per worker process: the workers are the parallelism
+        sys.modules["torch"].set_num_threads(1)
     _worker_pipeline = Pipeline(config)
 
 

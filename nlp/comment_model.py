@@ -1,0 +1,68 @@
+"""Trained comment models behind one interface, and their ensemble.
+
+A comment model gives, per comment, sentiment and intent probabilities and binary
+probabilities (``alert``, ``theme:<id>``). Two kinds ship: the linear model
+(``nlp.linear``, fast) and the transformers encoder (``nlp.encoder``, accurate).
+Several models are averaged: the ensemble of both is the ``accurate`` profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from nlp.doc import Doc
+from nlp.linear import LinearCommentModel, resolve_model_dir
+
+__all__ = ["CommentModel", "EnsembleCommentModel", "load_comment_model"]
+
+Probabilities = dict[str, list[dict[str, float]]]
+
+
+class CommentModel(Protocol):
+    """What the pipeline needs from a trained comment model."""
+
+    @property
+    def name(self) -> str:
+        """Identifies the model in result metadata."""
+        ...
+
+    def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
+        """Per head (``sentiment``, ``intent``, ``binary``), one mapping per doc."""
+        ...
+
+
+class EnsembleCommentModel:
+    """The mean of several models' probabilities (binary labels: those all of them have)."""
+
+    def __init__(self, models: Sequence[CommentModel]) -> None:
+        self.models = list(models)
+        self.name = "+".join(m.name for m in self.models)
+
+    def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
+        """Average each head's probabilities over the models."""
+        outputs = [m.predict_docs(docs) for m in self.models]
+        averaged: Probabilities = {}
+        for head in ("sentiment", "intent", "binary"):
+            rows = zip(*(out[head] for out in outputs), strict=True)
+            averaged[head] = [
+                {k: sum(r[k] for r in row) / len(row) for k in set.intersection(*map(set, row))}
+                for row in rows
+            ]
+        return averaged
+
+
+def load_comment_model(names: str | Sequence[str], *, quantize: bool = False) -> CommentModel:
+    """Load one model directory (or name under ``models/``), or the ensemble of several.
+
+    ``quantize`` applies dynamic int8 quantisation to encoder models.
+    """
+    if not isinstance(names, str):
+        models = [load_comment_model(name, quantize=quantize) for name in names]
+        return models[0] if len(models) == 1 else EnsembleCommentModel(models)
+    directory = resolve_model_dir(names)
+    if (directory / "koe.json").is_file():
+        from nlp.encoder import load_encoder  # torch is imported only when needed
+
+        return load_encoder(names, quantize)
+    return LinearCommentModel.load(names)

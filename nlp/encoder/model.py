@@ -1,0 +1,249 @@
+"""A transformers encoder with koe's comment and clause heads, loaded from a directory.
+
+One encoder pass per comment gives both levels: the comment is fed as the concatenation
+of its clauses' word pieces, the comment vector is the mean of all token states and each
+clause vector the mean of its own tokens' states (in context). The same sentiment head
+reads both, so mixed comments and per-theme polarity come from clause scores.
+
+A model directory is a plain Hugging Face checkpoint (``config.json``,
+``model.safetensors``, tokenizer files) plus koe's heads:
+
+- ``heads.safetensors`` — linear heads: ``sentiment`` (positive / negative / neutral /
+  mixed; comments and clauses), ``intent`` and ``binary`` (alert, one per theme);
+- ``koe.json`` — head labels, binary names, maximum length.
+
+``scripts/train.py`` writes such directories (``models/bert-ja-v1``); any local checkpoint
+whose ``AutoModel``/``AutoTokenizer`` load offline can be fine-tuned into one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nlp.doc import Doc, make_doc
+from nlp.errors import ModelLoadError
+from nlp.linear import resolve_model_dir
+
+__all__ = [
+    "CommentEncoder",
+    "EncoderCommentModel",
+    "EncoderOutput",
+    "encode_clauses",
+    "is_encoder_dir",
+    "load_encoder",
+]
+
+logger = logging.getLogger(__name__)
+
+KOE_FILE = "koe.json"
+HEADS_FILE = "heads.safetensors"
+
+
+class CommentEncoder(nn.Module):
+    """An encoder (any ``AutoModel``) + comment and clause mean pooling + linear heads."""
+
+    def __init__(self, encoder: Any, hidden: int, sizes: dict[str, int], dropout: float):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({name: nn.Linear(hidden, n) for name, n in sizes.items()})
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, clause_ids: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Head logits per comment, and ``clause_sentiment`` (batch × clauses × labels).
+
+        ``clause_ids`` gives each token's clause number (−1 for special and pad tokens).
+        """
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = self.dropout((states * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        out = {name: head(pooled) for name, head in self.heads.items()}
+        n_clauses = int(clause_ids.max().item()) + 1
+        member = (clause_ids.unsqueeze(-1) == torch.arange(n_clauses)).to(states.dtype)
+        clauses = member.transpose(1, 2) @ states / member.sum(1).unsqueeze(-1).clamp(min=1.0)
+        out["clause_sentiment"] = self.heads["sentiment"](self.dropout(clauses))
+        return out
+
+
+def encode_clauses(
+    tokenizer: Any, clauses: Sequence[str], max_length: int
+) -> tuple[list[int], list[int]]:
+    """Token ids ``[CLS] clause₁ … clauseₙ [SEP]`` and each token's clause number."""
+    ids, owners = [tokenizer.cls_token_id], [-1]
+    for number, clause in enumerate(clauses):
+        pieces = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(clause))
+        ids += pieces
+        owners += [number] * len(pieces)
+    ids, owners = ids[: max_length - 1], owners[: max_length - 1]
+    return ids + [tokenizer.sep_token_id], owners + [-1]
+
+
+def pad_batch(
+    rows: Sequence[tuple[list[int], list[int]]], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pad (ids, clause numbers) rows to one width: ids, attention mask, clause ids."""
+    width = max(len(ids) for ids, _ in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    clause_ids = torch.full((len(rows), width), -1, dtype=torch.long)
+    for row, (ids, owners) in enumerate(rows):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        mask[row, : len(ids)] = 1
+        clause_ids[row, : len(ids)] = torch.tensor(owners)
+    return input_ids, mask, clause_ids
+
+
+def is_encoder_dir(path: Path) -> bool:
+    """Whether a directory holds an encoder comment model (not a linear one)."""
+    return (path / KOE_FILE).is_file()
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderOutput:
+    """Probabilities for one comment: per head, and the sentiment of each clause."""
+
+    heads: dict[str, np.ndarray]
+    clause_sentiment: np.ndarray  # clauses × sentiment labels
+
+
+def _clause_texts(doc: Doc) -> tuple[str, ...]:
+    return tuple(doc.text[c.start : c.end] for c in doc.clauses) or (doc.text,)
+
+
+class EncoderCommentModel:
+    """Inference: one pass per comment, batches sorted by length, optional int8.
+
+    :meth:`run` memoises its outputs per clause sequence, so the clause backend
+    (``encoder.v1``) and the comment model of one pipeline share a single pass.
+    Same :meth:`predict_proba` contract as :class:`nlp.linear.LinearCommentModel`.
+    """
+
+    cache_size = 4096
+
+    def __init__(
+        self, name: str, model: CommentEncoder, tokenizer: Any, meta: dict[str, Any]
+    ) -> None:
+        self.name = name
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.labels: dict[str, list[str]] = meta["labels"]
+        self.binary: list[str] = meta["binary"]
+        self.max_length: int = meta["max_length"]
+        self.batch_size = 64
+        self._lock = threading.Lock()  # the tokenizer, the modules and the cache are shared
+        self._cache: dict[tuple[str, ...], EncoderOutput] = {}
+
+    @classmethod
+    def load(cls, name_or_path: str, *, quantize: bool = False) -> EncoderCommentModel:
+        """Load a model directory (a path, or a name under the repository's ``models/``)."""
+        from safetensors.torch import load_file
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        directory = resolve_model_dir(name_or_path)
+        hf_logging.disable_progress_bar()  # a library loading a model prints nothing
+        try:
+            meta = json.loads((directory / KOE_FILE).read_text(encoding="utf-8"))
+            tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+            encoder = _auto_model(directory)
+            heads = load_file(str(directory / HEADS_FILE))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelLoadError(f"cannot load encoder model from {directory}: {exc}") from exc
+        sizes = {head: len(labels) for head, labels in meta["labels"].items()}
+        sizes["binary"] = len(meta["binary"])
+        model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, dropout=0.0)
+        model.heads.load_state_dict({k.removeprefix("heads."): v for k, v in heads.items()})
+        if quantize:
+            with warnings.catch_warnings():
+                # Deprecated in favour of torchao (not a dependency); still works in 2.13.
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(
+                    model, {nn.Linear}, dtype=torch.qint8
+                )
+        return cls(meta.get("name", directory.name), model, tokenizer, meta)
+
+    def run(self, docs: Sequence[Doc]) -> list[EncoderOutput]:
+        """Probabilities of every head and clause for each doc (in input order)."""
+        keys = [_clause_texts(doc) for doc in docs]
+        with self._lock:
+            todo = sorted({k for k in keys if k not in self._cache}, key=lambda k: sum(map(len, k)))
+            if len(self._cache) + len(todo) > self.cache_size:
+                self._cache.clear()
+            for start in range(0, len(todo), self.batch_size):
+                self._forward(todo[start : start + self.batch_size])
+            return [self._cache[k] for k in keys]
+
+    def _forward(self, batch: Sequence[tuple[str, ...]]) -> None:
+        rows = [encode_clauses(self.tokenizer, clauses, self.max_length) for clauses in batch]
+        with torch.inference_mode():
+            out = self.model(*pad_batch(rows, self.tokenizer.pad_token_id))
+        probs = {name: _softmax(out[name].float().numpy()) for name in self.labels}
+        probs["binary"] = 1.0 / (1.0 + np.exp(-out["binary"].float().numpy()))
+        clause_probs = _softmax(out["clause_sentiment"].float().numpy())
+        labels = self.labels["sentiment"]
+        neutral = np.eye(len(labels))[labels.index("neutral")]
+        for i, (clauses, (_, owners)) in enumerate(zip(batch, rows, strict=True)):
+            # A clause cut off by max_length has no encoder view: neutral.
+            seen = set(owners)
+            per_clause = np.array(
+                [clause_probs[i, c] if c in seen else neutral for c in range(len(clauses))]
+            )
+            heads = {name: values[i] for name, values in probs.items()}
+            self._cache[clauses] = EncoderOutput(heads, per_clause)
+
+    def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
+        """Per head, one ``{label: probability}`` per doc (see ``LinearCommentModel``)."""
+        outputs = self.run(docs)
+        names = {**self.labels, "binary": self.binary}
+        return {
+            head: [dict(zip(labels, map(float, o.heads[head]), strict=True)) for o in outputs]
+            for head, labels in names.items()
+        }
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
+        """:meth:`predict_docs` for plain texts (segmented here)."""
+        return self.predict_docs([make_doc(text) for text in texts])
+
+    def clause_polarity(self, docs: Sequence[Doc]) -> list[list[float]]:
+        """P(positive) − P(negative) of each clause of each doc, in [-1, 1]."""
+        labels = self.labels["sentiment"]
+        pos, neg = labels.index("positive"), labels.index("negative")
+        return [
+            list(o.clause_sentiment[:, pos] - o.clause_sentiment[:, neg]) for o in self.run(docs)
+        ]
+
+
+def _auto_model(directory: Path) -> Any:
+    """``AutoModel`` offline; BERT-like ones without the unused pooler."""
+    from transformers import AutoModel
+
+    try:
+        return AutoModel.from_pretrained(
+            str(directory), local_files_only=True, add_pooling_layer=False
+        )
+    except TypeError:  # a model class without a pooler option
+        return AutoModel.from_pretrained(str(directory), local_files_only=True)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=8)
+def load_encoder(name_or_path: str, quantize: bool = False) -> EncoderCommentModel:
+    """Load once per process: the comment model and the clause backend share it."""
+    return EncoderCommentModel.load(name_or_path, quantize=quantize)

@@ -1,0 +1,430 @@
+"""Train the encoder comment model: config, data, vocabulary, loop with early stopping.
+
+From scratch by default: a WordPiece vocabulary is built from the training texts over
+the MeCab (fugashi + unidic-lite) words of ``BertJapaneseTokenizer`` and a small BERT is
+trained. With ``model.base_model`` set to a local Hugging Face checkpoint directory, its
+tokenizer and encoder are fine-tuned instead. Seeds are fixed; the best epoch on a
+validation split of the training files (never dev or tune) is kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from nlp.encoder.model import HEADS_FILE, KOE_FILE, CommentEncoder, encode_clauses, pad_batch
+from nlp.evaluation import load_polarity_tsv, polarity_split, text_bucket
+from nlp.linear import HEADS, binary_targets
+from nlp.results import INTENTS, SENTIMENTS
+
+__all__ = ["TrainConfig", "read_training_file", "train_encoder"]
+
+logger = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+IGNORE = -100
+
+
+class DataConfig(BaseModel):
+    """Which labelled files to train on (globs relative to the working directory)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: labelled comments (JSONL, schema of data/LABEL_GUIDE.md; CSV via scripts/train.py)
+    train_files: list[str] = ["data/train/*.jsonl"]
+    #: extra sentence polarity data, ``sentence<TAB>0|1`` (chABSA format)
+    polarity_files: list[str] = ["data/chabsa/chabsa.tsv"]
+    #: share of polarity rows held out for evaluation (chosen by a hash of the text)
+    polarity_holdout: float = Field(default=0.3, ge=0.0, lt=1.0)
+    #: share of the training comments used for early stopping (by hash)
+    valid_fraction: float = Field(default=0.1, gt=0.0, lt=1.0)
+    #: clause sentiment targets from the one labelled theme a clause carries
+    clause_labels: bool = True
+
+
+class ModelConfig(BaseModel):
+    """Encoder shape (from scratch) or the checkpoint to fine-tune."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: local Hugging Face checkpoint directory to fine-tune; None trains from scratch
+    base_model: str | None = None
+    vocab_size: int = 8000
+    hidden_size: int = 128
+    num_layers: int = 3
+    num_heads: int = 4
+    intermediate_size: int = 256
+    max_length: int = 128
+    dropout: float = 0.1
+
+
+class OptimConfig(BaseModel):
+    """Optimisation and early stopping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    #: stop after this many epochs without a better validation score
+    patience: int = 4
+    #: CPU threads for torch (None: torch's default)
+    threads: int | None = None
+
+
+class TrainConfig(BaseModel):
+    """Everything that decides a trained model (written as ``train_config.json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "bert-ja-v1"
+    seed: int = 13
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+
+
+@dataclass(slots=True)
+class Example:
+    """One training text, its clauses and targets (``IGNORE`` / mask 0 where none)."""
+
+    clauses: tuple[str, ...]
+    sentiment: int
+    intent: int
+    binary: list[float]
+    binary_mask: float
+    clause_sentiment: list[int]
+
+
+def read_training_file(path: str | Path) -> list[dict[str, Any]]:
+    """Labelled comments from JSONL (our schema) or CSV (``text,sentiment[,intent]…``).
+
+    CSV ``themes`` is ``theme_id:polarity`` pairs separated by ``;`` (or a JSON object);
+    ``alert`` is true/1/yes. Encodings are detected as for ``koe analyze``.
+    """
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    import csv
+    import io
+
+    from nlp.io import decode_bytes
+
+    records = []
+    for number, row in enumerate(csv.DictReader(io.StringIO(decode_bytes(path.read_bytes()))), 1):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        if not row.get("text") or row.get("sentiment") not in SENTIMENTS:
+            raise ValueError(
+                f"{path}: row {number}: needs text and a sentiment in {', '.join(SENTIMENTS)}"
+            )
+        themes = row.get("themes", "")
+        parsed = (
+            json.loads(themes)
+            if themes.startswith("{")
+            else dict(pair.strip().split(":", 1) for pair in themes.split(";") if ":" in pair)
+        )
+        alert = row.get("alert", "").lower() in {"1", "true", "yes"}
+        records.append({**row, "id": row.get("id") or str(number), "themes": parsed,
+                        "alert": alert})  # fmt: skip
+    return records
+
+
+def _records(config: DataConfig) -> list[dict[str, Any]]:
+    files = sorted({p for pattern in config.train_files for p in glob.glob(pattern)})
+    if not files:
+        raise FileNotFoundError(f"no training files match {config.train_files}")
+    return [r for path in files for r in read_training_file(path)]
+
+
+def _example(
+    text: str, sentiment: str, matchers: dict[str, Any], record: dict[str, Any] | None = None
+) -> tuple[tuple[str, ...], list[int]]:
+    """The clauses of ``text`` and their sentiment targets.
+
+    A single clause takes the comment's label (unless mixed); of several clauses, one that
+    carries exactly one labelled theme (by the pack's cues) takes that theme's polarity;
+    the others have no target.
+    """
+    from nlp.doc import make_doc
+
+    doc = make_doc(text)
+    clauses = tuple(doc.text[c.start : c.end] for c in doc.clauses) or (doc.text,)
+    if len(clauses) == 1:
+        return clauses, [SENTIMENTS.index(sentiment) if sentiment != "mixed" else IGNORE]
+    targets = [IGNORE] * len(clauses)
+    gold = (record or {}).get("themes") or {}
+    if gold and matchers:
+        matcher = matchers.get((record or {}).get("domain", ""), matchers["employee"])
+        per_clause: dict[int, set[str]] = {}
+        for match in matcher.match(doc.tokens):
+            per_clause.setdefault(doc.clause_at(match.start), set()).add(match.theme_id)
+        for index, themes in per_clause.items():
+            (theme,) = themes if len(themes) == 1 else (None,)
+            if gold.get(theme) in ("positive", "negative", "neutral"):
+                targets[index] = SENTIMENTS.index(gold[theme])
+    return clauses, targets
+
+
+def _binary_value(record: dict[str, Any], name: str) -> bool:
+    """Target of a binary head (``alert`` or ``theme:<id>``) for one record."""
+    if name == "alert":
+        return bool(record.get("alert"))
+    return name.removeprefix("theme:") in (record.get("themes") or {})
+
+
+def build_examples(
+    config: DataConfig, records: Sequence[dict[str, Any]], binary: Sequence[str]
+) -> list[Example]:
+    """Comments (all heads and clause targets) and held-in polarity sentences."""
+    from nlp.themes import ThemeMatcher, available_packs, load_pack
+
+    matchers = (
+        {pack: ThemeMatcher(load_pack(pack)) for pack in available_packs()}
+        if config.clause_labels
+        else {}
+    )
+    examples = []
+    for r in records:
+        clauses, targets = _example(r["text"], r["sentiment"], matchers, r)
+        intent = INTENTS.index(r["intent"]) if r.get("intent") in INTENTS else IGNORE
+        binary_row = [float(_binary_value(r, name)) for name in binary]
+        examples.append(
+            Example(clauses, SENTIMENTS.index(r["sentiment"]), intent, binary_row, 1.0, targets)
+        )
+    zeros = [0.0] * len(binary)
+    for path in sorted({p for pattern in config.polarity_files for p in glob.glob(pattern)}):
+        for text, label in polarity_split(load_polarity_tsv(path), config.polarity_holdout)[0]:
+            clauses, targets = _example(text, label, {})
+            examples.append(Example(clauses, SENTIMENTS.index(label), IGNORE, zeros, 0.0, targets))
+    return examples
+
+
+def build_vocab(texts: Sequence[str], size: int, out_dir: Path) -> Any:
+    """A WordPiece vocabulary over MeCab words; returns the BertJapaneseTokenizer."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import BertJapaneseTokenizer
+    from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
+
+    words = MecabTokenizer(do_lower_case=False, normalize_text=False, mecab_dic="unidic_lite")
+    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    wordpiece.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=size, special_tokens=SPECIAL_TOKENS, continuing_subword_prefix="##"
+    )
+    wordpiece.train_from_iterator((" ".join(words.tokenize(t)) for t in texts), trainer)
+    # The trainer's token ids vary between runs (its set does not): sort for reproducibility.
+    vocab = SPECIAL_TOKENS + sorted(set(wordpiece.get_vocab()) - set(SPECIAL_TOKENS))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab_file = out_dir / "vocab.txt"
+    vocab_file.write_text("".join(f"{token}\n" for token in vocab), encoding="utf-8")
+    return BertJapaneseTokenizer(
+        str(vocab_file),
+        do_lower_case=False,
+        word_tokenizer_type="mecab",
+        subword_tokenizer_type="wordpiece",
+        mecab_kwargs={"mecab_dic": "unidic_lite"},
+    )
+
+
+def _encoder(config: ModelConfig, tokenizer: Any) -> Any:
+    from transformers import AutoModel, BertConfig, BertModel
+
+    if config.base_model:
+        return AutoModel.from_pretrained(config.base_model, local_files_only=True)
+    bert = BertConfig(
+        vocab_size=len(tokenizer.vocab),
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        intermediate_size=config.intermediate_size,
+        max_position_embeddings=config.max_length,
+        hidden_dropout_prob=config.dropout,
+        attention_probs_dropout_prob=config.dropout,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return BertModel(bert, add_pooling_layer=False)
+
+
+def _batches(
+    ids: Sequence[tuple[list[int], list[int]]], batch_size: int, rng: random.Random
+) -> Iterator[list[int]]:
+    """Shuffled batches of similar length (sorted inside pools of 50 batches)."""
+    order = list(range(len(ids)))
+    rng.shuffle(order)
+    pool = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: len(ids[i][0]))
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    yield from batches
+
+
+def _loss(out: dict[str, torch.Tensor], batch: Sequence[Example]) -> torch.Tensor:
+    sentiment = torch.tensor([e.sentiment for e in batch])
+    intent = torch.tensor([e.intent for e in batch])
+    binary = torch.tensor([e.binary for e in batch])
+    mask = torch.tensor([e.binary_mask for e in batch]).unsqueeze(1)
+    width = out["clause_sentiment"].shape[1]
+    clause = torch.tensor([(e.clause_sentiment + [IGNORE] * width)[:width] for e in batch])
+    loss = nn.functional.cross_entropy(out["sentiment"], sentiment)
+    if (clause != IGNORE).any():
+        loss = loss + nn.functional.cross_entropy(
+            out["clause_sentiment"].flatten(0, 1), clause.flatten(), ignore_index=IGNORE
+        )
+    if (intent != IGNORE).any():
+        loss = loss + nn.functional.cross_entropy(out["intent"], intent, ignore_index=IGNORE)
+    if mask.sum() > 0 and binary.shape[1]:
+        bce = nn.functional.binary_cross_entropy_with_logits(
+            out["binary"], binary, reduction="none"
+        )
+        loss = loss + (bce * mask).sum() / (mask.sum() * binary.shape[1]) * 4.0
+    return loss
+
+
+def _validate(
+    model: CommentEncoder,
+    ids: Sequence[tuple[list[int], list[int]]],
+    examples: Sequence[Example],
+    pad: int,
+    binary: Sequence[str],
+) -> dict[str, float]:
+    """Comment-level sentiment macro-F1, intent accuracy and theme micro-F1."""
+    model.eval()
+    preds: dict[str, list[Any]] = {"sentiment": [], "intent": [], "binary": []}
+    with torch.inference_mode():
+        for start in range(0, len(ids), 64):
+            out = model(*pad_batch(ids[start : start + 64], pad))
+            preds["sentiment"] += out["sentiment"].argmax(1).tolist()
+            preds["intent"] += out["intent"].argmax(1).tolist()
+            preds["binary"] += (out["binary"] > 0).tolist()
+    model.train()
+    pairs = list(zip(preds["sentiment"], [e.sentiment for e in examples], strict=True))
+    f1s = []
+    for label in range(len(SENTIMENTS)):
+        tp = sum(p == g == label for p, g in pairs)
+        wrong = sum((p == label) + (g == label) for p, g in pairs if p != g)
+        f1s.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
+    themes = [i for i, name in enumerate(binary) if name.startswith("theme:")]
+    tp = fp = fn = 0
+    for p, e in zip(preds["binary"], examples, strict=True):
+        for i in themes:
+            tp += p[i] and e.binary[i] == 1.0
+            fp += p[i] and e.binary[i] == 0.0
+            fn += (not p[i]) and e.binary[i] == 1.0
+    intents = zip(preds["intent"], examples, strict=True)
+    intent = sum(p == e.intent for p, e in intents) / len(examples)
+    theme_f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {"sentiment_macro_f1": sum(f1s) / len(f1s), "intent_accuracy": intent,
+            "theme_micro_f1": theme_f1}  # fmt: skip
+
+
+def train_encoder(
+    config: TrainConfig,
+    out_dir: Path,
+    *,
+    records: Sequence[dict[str, Any]] | None = None,
+    progress: Callable[[str], None] = logger.info,
+) -> dict[str, Any]:
+    """Train and write a model directory; return the training summary."""
+    from safetensors.torch import save_file
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+
+    started = time.perf_counter()
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    if config.optim.threads:
+        torch.set_num_threads(config.optim.threads)
+    records = list(records) if records is not None else _records(config.data)
+    valid_records = [r for r in records if text_bucket(r["text"]) < config.data.valid_fraction]
+    train_records = [r for r in records if text_bucket(r["text"]) >= config.data.valid_fraction]
+    binary = list(binary_targets(records))
+    examples = build_examples(config.data, train_records, binary)
+    valid = build_examples(
+        config.data.model_copy(update={"polarity_files": [], "clause_labels": False}),
+        valid_records,
+        binary,
+    )
+    if config.model.base_model:
+        tokenizer = AutoTokenizer.from_pretrained(config.model.base_model, local_files_only=True)
+    else:
+        texts = [clause for e in examples for clause in e.clauses]
+        tokenizer = build_vocab(texts, config.model.vocab_size, out_dir)
+    length = config.model.max_length
+    ids = [encode_clauses(tokenizer, e.clauses, length) for e in examples]
+    valid_ids = [encode_clauses(tokenizer, e.clauses, length) for e in valid]
+    encoder = _encoder(config.model, tokenizer)
+    sizes = {"sentiment": len(SENTIMENTS), "intent": len(INTENTS), "binary": len(binary)}
+    model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, config.model.dropout)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.optim.learning_rate, weight_decay=config.optim.weight_decay
+    )
+    steps = config.optim.epochs * math.ceil(len(ids) / config.optim.batch_size)
+    schedule = get_linear_schedule_with_warmup(
+        optimizer, int(config.optim.warmup_ratio * steps), steps
+    )
+    rng = random.Random(config.seed)
+    pad = tokenizer.pad_token_id
+    best: tuple[float, int, dict[str, Any], dict[str, float]] | None = None
+    history = []
+    model.train()
+    for epoch in range(1, config.optim.epochs + 1):
+        total = 0.0
+        for batch in _batches(ids, config.optim.batch_size, rng):
+            out = model(*pad_batch([ids[i] for i in batch], pad))
+            loss = _loss(out, [examples[i] for i in batch])
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(batch)
+        scores = _validate(model, valid_ids, valid, pad, binary)
+        score = (scores["sentiment_macro_f1"] + scores["theme_micro_f1"]) / 2
+        history.append({"epoch": epoch, "loss": round(total / len(ids), 4),
+                        **{k: round(v, 4) for k, v in scores.items()}})  # fmt: skip
+        progress(json.dumps(history[-1]))
+        if best is None or score > best[0]:
+            best = (score, epoch, copy.deepcopy(model.state_dict()), scores)
+        elif epoch - best[1] >= config.optim.patience:
+            break
+    assert best is not None
+    model.load_state_dict(best[2])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.encoder.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+    heads = {f"heads.{k}": v.contiguous() for k, v in model.heads.state_dict().items()}
+    save_file(heads, str(out_dir / HEADS_FILE))
+    labels = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
+    assert set(labels) == set(HEADS)
+    meta = {"name": config.name, "labels": labels, "binary": binary,
+            "max_length": config.model.max_length}  # fmt: skip
+    (out_dir / KOE_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    (out_dir / "train_config.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    return {
+        "best_epoch": best[1],
+        "valid": {k: round(v, 4) for k, v in best[3].items()},
+        "history": history,
+        "n_examples": len(examples),
+        "n_valid": len(valid),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_seconds": round(time.perf_counter() - started, 1),
+    }

@@ -1,0 +1,210 @@
+"""Train the encoder comment model, then evaluate it and write its model card.
+
+Usage:
+  python scripts/train.py [--config configs/train.toml] [KEY=VALUE ...]
+                          [--data FILE ...] [--output DIR]
+  python scripts/train.py --evaluate-only models/bert-ja-v1
+
+KEY=VALUE are dotted overrides of the config, e.g. ``optim.epochs=3 model.num_layers=2
+model.base_model=/path/to/hf-checkpoint``. ``--data`` trains on your own labelled CSV or
+JSONL (columns ``text,sentiment[,intent][,themes]``; see README "Retrain on your own
+labels"). The model directory (default ``models/<name>``) gets ``model.safetensors``,
+tokenizer files, ``config.json``, ``heads.safetensors``, ``koe.json``,
+``train_config.json``, ``metrics.json`` and ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from nlp.encoder.train import TrainConfig, read_training_file, train_encoder
+from nlp.evaluation import evaluate, evaluate_polarity
+from nlp.profiles import profile_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CHABSA = ROOT / "data" / "chabsa" / "chabsa.tsv"
+KEYS = ("sentiment_macro_f1", "sentiment_accuracy", "sentiment_per_class", "intent_accuracy",
+        "theme_micro_f1", "theme_polarity_accuracy", "alert_recall", "alert_false_rate",
+        "sentiment_accuracy_by_tag", "by_domain")  # fmt: skip
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``a.b=1`` → ``{"a": {"b": 1}}``; values are TOML literals, else strings."""
+    tree: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"error: override {pair!r} is not KEY=VALUE")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        *parents, leaf = key.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out
+
+
+def evaluate_model(model_dir: Path) -> dict[str, Any]:
+    """The accurate profile with this encoder on dev, tune and held-out chABSA."""
+    config = profile_config("accurate", encoder=str(model_dir))
+    metrics: dict[str, Any] = {}
+    for split in ("dev", "tune"):
+        result = evaluate(ROOT / "data" / f"{split}.jsonl", config)
+        metrics[split] = {k: result[k] for k in KEYS}
+    train_config = json.loads((model_dir / "train_config.json").read_text(encoding="utf-8"))
+    holdout = train_config["data"]["polarity_holdout"]
+    metrics["chabsa_heldout"] = evaluate_polarity(CHABSA, config, holdout=holdout)
+    return metrics
+
+
+TABLE_HEAD = (
+    "| set | sentiment macro-F1 | sentiment acc. | theme micro-F1 | theme polarity "
+    "| intent acc. | alert recall | false alerts |\n|---|---|---|---|---|---|---|---|"
+)
+
+
+def _row(name: str, m: dict[str, Any]) -> str:
+    cells = [m[k] for k in ("sentiment_macro_f1", "sentiment_accuracy", "theme_micro_f1",
+                            "theme_polarity_accuracy", "intent_accuracy", "alert_recall",
+                            "alert_false_rate")]  # fmt: skip
+    return f"| {name} | " + " | ".join(f"{v:.3f}" if v is not None else "—" for v in cells) + " |"
+
+
+def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> str:
+    """MODEL_CARD.md from the resolved config, the training summary and the metrics."""
+    config = json.loads((out / "train_config.json").read_text(encoding="utf-8"))
+    koe = json.loads((out / "koe.json").read_text(encoding="utf-8"))
+    model, data, dev = config["model"], config["data"], metrics["dev"]
+    chabsa = metrics["chabsa_heldout"]
+    per_class = "\n".join(
+        f"| {label} | {dev['sentiment_per_class'][label]['precision']:.3f} "
+        f"| {dev['sentiment_per_class'][label]['recall']:.3f} "
+        f"| {dev['sentiment_per_class'][label]['f1']:.3f} |"
+        for label in ("positive", "negative", "neutral", "mixed")
+    )
+    tags = "\n".join(
+        f"| {tag} | {v['n']} | {v['accuracy']:.2f} |"
+        for tag, v in sorted(dev["sentiment_accuracy_by_tag"].items())
+    )
+    base = model["base_model"] or "none (trained from scratch)"
+    size = sum(f.stat().st_size for f in out.glob("*.safetensors")) / 2**20
+    return f"""# {config["name"]} — koe transformer comment model
+
+A BERT encoder ({model["num_layers"]} layers, hidden {model["hidden_size"]},
+{model["num_heads"]} heads, {summary["parameters"]:,} parameters, {size:.1f} MB of safetensors)
+with a Japanese word tokenizer (`BertJapaneseTokenizer`: MeCab via fugashi + unidic-lite,
+then WordPiece over a vocabulary of {model["vocab_size"]:,} built from the training texts).
+Base checkpoint: {base}. Heads over the mean-pooled tokens:
+
+- **sentiment** (positive / negative / neutral / mixed) — trained on whole comments *and*
+  on single clauses (a clause carrying one labelled theme gets that theme's polarity;
+  chABSA sentences), so it also scores clauses: the `encoder.v1` backend uses it for the
+  clause scores behind per-theme polarity and "mixed";
+- **intent** (praise / complaint / suggestion / question / other);
+- **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
+
+In koe's `accurate` profile its probabilities are averaged with the linear model's
+(`linear-ja-v1`) and its clause scores blended with the lexicon's; evidence spans, PII and
+rule alerts stay rule-based.
+
+## Data
+
+- `data/train/*.jsonl`: Japanese employee-survey and customer comments written for koe
+  (`data/DATASHEET.md`); {100 * data["valid_fraction"]:.0f} % of them (chosen by a hash
+  of the text) are the early-stopping split; dev and tune are never trained on.
+- `data/chabsa/chabsa.tsv` (chABSA, CC BY 4.0, financial reports): the
+  {100 * (1 - data["polarity_holdout"]):.0f} % not held out, as sentiment-only examples.
+- {summary["n_examples"]:,} training examples in all (comments, clauses, sentences).
+
+Training: {summary["train_seconds"] / 60:.1f} min on CPU, best epoch {summary["best_epoch"]}
+(early stopping, patience {config["optim"]["patience"]}), seed {config["seed"]}. Reproduce:
+`python scripts/train.py` (config: `train_config.json`; `configs/train.toml` documents it).
+
+## Metrics (koe `accurate` profile with this model)
+
+{TABLE_HEAD}
+{_row("dev (450)", dev)}
+{_row("tune (330)", metrics["tune"])}
+
+chABSA held-out sentences ({chabsa["n"]}, never trained on): accuracy
+**{chabsa["accuracy"]:.3f}** (label must be exactly positive/negative),
+{chabsa["binary_accuracy"]:.3f} comparing P(positive) with P(negative);
+always-positive scores {chabsa["always_positive"]:.3f}.
+
+Dev sentiment per class:
+
+| label | precision | recall | F1 |
+|---|---|---|---|
+{per_class}
+
+Dev sentiment accuracy per phenomenon:
+
+| tag | n | accuracy |
+|---|---|---|
+{tags}
+
+## Intended use, limits, license
+
+Comment-level labels, per-theme polarity and follow-up flags for Japanese survey and
+review comments, next to koe's rules. Known failure modes: trained from scratch on a few
+thousand comments written by a small number of writers, it knows little Japanese beyond
+them — rare words, long comments (truncated at {koe["max_length"]} tokens), strong dialect
+and sarcasm without markers are weak spots, and real survey exports will score lower than
+the tables above. Do not use it alone to decide about a person; alerts are for follow-up
+by a human. License: Apache-2.0 (weights and koe's data); chABSA part CC BY 4.0.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+    parser.add_argument("--config", type=Path, help="training config TOML")
+    parser.add_argument("--data", nargs="*", type=Path, help="labelled CSV/JSONL files")
+    parser.add_argument("--output", type=Path, help="model directory")
+    parser.add_argument("--evaluate-only", type=Path, metavar="MODEL_DIR")
+    parser.add_argument("--no-evaluate", action="store_true", help="skip dev/tune evaluation")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.evaluate_only:
+        out, summary = args.evaluate_only, None
+    else:
+        values = tomllib.loads(args.config.read_text(encoding="utf-8")) if args.config else {}
+        config = TrainConfig.model_validate(_merge(values, parse_overrides(args.overrides)))
+        records = [r for path in args.data for r in read_training_file(path)] if args.data else None
+        out = args.output or ROOT / "models" / config.name
+        summary = train_encoder(config, out, records=records)
+        (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps({k: summary[k] for k in ("best_epoch", "valid", "train_seconds")}))
+    if args.no_evaluate:
+        return
+    metrics = evaluate_model(out)
+    (out / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    if summary is None:
+        summary = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    (out / "MODEL_CARD.md").write_text(model_card(out, metrics, summary), encoding="utf-8")
+    print(json.dumps({s: {k: metrics[s][k] for k in ("sentiment_macro_f1", "theme_micro_f1",
+                      "theme_polarity_accuracy")} for s in ("dev", "tune")}))  # fmt: skip
+    print(json.dumps({"chabsa_heldout": metrics["chabsa_heldout"]}))
+
+
+if __name__ == "__main__":
+    main()

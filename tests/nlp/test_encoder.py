@@ -1,0 +1,222 @@
+"""The transformers comment model: tiny training run, loading, pipeline, profiles.
+
+The ``tiny_encoder`` fixture trains a 1-layer, 32-wide BERT on 40 training comments in a
+few seconds; it stands for "a user's checkpoint directory" in the pipeline tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.comment_model import EnsembleCommentModel, load_comment_model
+from nlp.encoder import EncoderCommentModel, is_encoder_dir
+from nlp.encoder.train import TrainConfig, read_training_file, train_encoder
+from nlp.errors import ConfigError, ModelLoadError
+from nlp.evaluation import evaluate_polarity, load_labelled, polarity_split
+from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.profiles import profile_config
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {
+    "name": "tiny-bert",
+    "seed": 3,
+    "data": {"polarity_files": [], "valid_fraction": 0.2},
+    "model": {"vocab_size": 300, "hidden_size": 32, "num_layers": 1, "num_heads": 2,
+              "intermediate_size": 64, "max_length": 64},
+    "optim": {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3},
+}  # fmt: skip
+
+
+def _records(n: int) -> list[dict]:
+    rows = load_labelled(REPO / "data" / "train" / "emp_office.jsonl")
+    return rows[:n]
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("encoder") / "tiny-bert"
+    summary = train_encoder(TrainConfig.model_validate(TINY), out, records=_records(40))
+    assert summary["best_epoch"] in (1, 2)
+    return out
+
+
+def test_training_writes_a_hugging_face_checkpoint_with_heads(tiny_encoder):
+    names = {p.name for p in tiny_encoder.iterdir()}
+    assert {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
+            "heads.safetensors", "koe.json", "train_config.json"} <= names  # fmt: skip
+    assert is_encoder_dir(tiny_encoder)
+    tokenizer_config = json.loads((tiny_encoder / "tokenizer_config.json").read_text())
+    assert tokenizer_config["tokenizer_class"] == "BertJapaneseTokenizer"
+    assert json.loads((tiny_encoder / "train_config.json").read_text())["model"]["num_layers"] == 1
+
+
+def test_training_is_reproducible(tiny_encoder, tmp_path):
+    again = tmp_path / "again"
+    train_encoder(TrainConfig.model_validate(TINY), again, records=_records(40))
+    texts = ["残業が多すぎる", "上司に相談しやすいが、評価は不透明"]
+    first = EncoderCommentModel.load(str(tiny_encoder)).predict_proba(texts)
+    second = EncoderCommentModel.load(str(again)).predict_proba(texts)
+    for head in first:
+        for a, b in zip(first[head], second[head], strict=True):
+            assert a == pytest.approx(b, abs=1e-5)
+
+
+def test_probabilities_are_distributions_in_input_order(tiny_encoder):
+    texts = ["とても長いコメントです。" * 40, "短い", "普通の長さですが、少し不満です"]
+    batched = EncoderCommentModel.load(str(tiny_encoder)).predict_proba(texts)
+    for row in batched["sentiment"] + batched["intent"]:
+        assert abs(sum(row.values()) - 1) < 1e-5
+    assert set(batched["binary"][0]) >= {"alert"}
+    for i, text in enumerate(texts):  # padding, sorting and caching change nothing
+        single = EncoderCommentModel.load(str(tiny_encoder)).predict_proba([text])
+        assert single["sentiment"][0] == pytest.approx(batched["sentiment"][i], abs=1e-4)
+    assert EncoderCommentModel.load(str(tiny_encoder)).predict_proba([]) == {
+        "sentiment": [], "intent": [], "binary": []
+    }  # fmt: skip
+
+
+def test_one_pass_gives_every_clause_a_score(tiny_encoder):
+    from nlp.doc import make_doc
+
+    model = EncoderCommentModel.load(str(tiny_encoder))
+    docs = [make_doc("上司は優しいが、残業が多い。でも頑張ります"), make_doc("最高" * 200)]
+    polarity = model.clause_polarity(docs)
+    assert [len(p) for p in polarity] == [len(d.clauses) for d in docs]
+    assert all(-1.0 <= v <= 1.0 for p in polarity for v in p)
+    assert len(model._cache) == 2  # the comment heads came from the same pass
+    model.predict_docs(docs)
+    assert len(model._cache) == 2
+
+
+def test_quantized_model_stays_close(tiny_encoder):
+    plain = EncoderCommentModel.load(str(tiny_encoder)).predict_proba(["残業が多い"])
+    quant = EncoderCommentModel.load(str(tiny_encoder), quantize=True).predict_proba(["残業が多い"])
+    for label, p in plain["sentiment"][0].items():
+        assert abs(p - quant["sentiment"][0][label]) < 0.1
+
+
+def test_a_checkpoint_directory_is_one_config_value(tiny_encoder):
+    config = profile_config("accurate", encoder=str(tiny_encoder))
+    pipe = Pipeline(config)
+    results = pipe.analyze(["上司は優しいが、残業が多すぎる。", "特になし"])
+    assert "tiny-bert" in pipe.version and "linear-ja-v1" in pipe.version
+    for result in results:
+        assert result.error is None
+        assert result.sentiment in ("positive", "negative", "neutral", "mixed")
+    assert len(results[0].clauses) == 2
+
+
+def test_encoder_backend_blends_lexicon_and_encoder(tiny_encoder):
+    from nlp.doc import make_doc
+    from nlp.registry import sentiment_backends
+
+    factory = sentiment_backends.get("encoder.v1")
+    doc = make_doc("最高です")
+    lexicon_only = factory(model=str(tiny_encoder), encoder_scale=0.0, lexicon_weight=1.0)
+    encoder_only = factory(model=str(tiny_encoder), encoder_scale=1.0, lexicon_weight=0.0)
+    assert lexicon_only.score(doc)[0].score > 0.5  # the lexicon's 最高
+    polarity = encoder_only.model.clause_polarity([doc])[0][0]
+    assert encoder_only.score(doc)[0].score == pytest.approx(polarity, abs=1e-6)
+
+
+def test_ensemble_averages_and_keeps_common_binary_labels():
+    class Fake:
+        def __init__(self, name, p, binary):
+            self.name, self.p, self.binary = name, p, binary
+
+        def predict_docs(self, docs):
+            row = {"positive": self.p, "negative": 1 - self.p}
+            return {"sentiment": [row] * len(docs), "intent": [{"other": 1.0}] * len(docs),
+                    "binary": [self.binary] * len(docs)}  # fmt: skip
+
+    ensemble = EnsembleCommentModel(
+        [Fake("a", 0.9, {"alert": 0.2, "theme:x": 1.0}), Fake("b", 0.5, {"alert": 0.6})]
+    )
+    out = ensemble.predict_docs(["t"])
+    assert ensemble.name == "a+b"
+    assert out["sentiment"][0]["positive"] == pytest.approx(0.7)
+    assert out["binary"][0] == {"alert": pytest.approx(0.4)}
+
+
+def test_load_comment_model_dispatches_on_the_directory(tiny_encoder):
+    assert isinstance(load_comment_model(str(tiny_encoder)), EncoderCommentModel)
+    both = load_comment_model(("linear-ja-v1", str(tiny_encoder)))
+    assert isinstance(both, EnsembleCommentModel)
+    with pytest.raises(ModelLoadError):
+        load_comment_model("no-such-model")
+
+
+def test_unknown_profile_lists_the_profiles():
+    with pytest.raises(ConfigError, match="fast, standard, accurate"):
+        profile_config("turbo")
+    assert profile_config("fast").comment_model is None
+
+
+def test_read_training_file_csv_in_cp932(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_bytes(
+        "text,sentiment,themes\n残業が多い,negative,workload:negative\n最高,positive,\n".encode(
+            "cp932"
+        )
+    )
+    rows = read_training_file(path)
+    assert rows[0]["themes"] == {"workload": "negative"} and rows[1]["themes"] == {}
+    assert rows[0]["sentiment"] == "negative" and rows[0]["alert"] is False
+    path.write_text("text,sentiment\n残業が多い,bad\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs text and a sentiment"):
+        read_training_file(path)
+
+
+def test_polarity_split_is_disjoint_and_stable():
+    rows = [(f"文{i}", "positive") for i in range(200)]
+    train, held = polarity_split(rows, 0.3)
+    assert not {t for t, _ in train} & {t for t, _ in held}
+    assert 30 < len(held) < 90 and polarity_split(rows, 0.3)[1] == held
+
+
+def test_evaluate_polarity_counts_strict_and_binary(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text("最高の業績でした\t1\t\n売上が大きく落ち込み厳しい状況でした\t0\t\n", "utf-8")
+    metrics = evaluate_polarity(path, PipelineConfig(comment_model=None))
+    assert metrics["n"] == 2 and metrics["accuracy"] == 1.0 and metrics["always_positive"] == 0.5
+
+
+def test_encoder_plugin_is_imported_only_when_used():
+    code = (
+        "import sys; from nlp.registry import sentiment_backends as r;"
+        "assert 'encoder.v1' in r.names(); r.get('lexicon.v1');"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_train_script_overrides_are_dotted_toml_values():
+    spec = importlib.util.spec_from_file_location("train_script", REPO / "scripts" / "train.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tree = module.parse_overrides(["optim.epochs=3", "model.base_model=/x/y", "seed=7"])
+    assert tree == {"optim": {"epochs": 3}, "model": {"base_model": "/x/y"}, "seed": 7}
+    config = TrainConfig.model_validate(module._merge({"optim": {"patience": 2}}, tree))
+    assert (config.optim.epochs, config.optim.patience, config.seed) == (3, 2, 7)
+    with pytest.raises(SystemExit):
+        module.parse_overrides(["epochs"])
+
+
+def test_config_files_match_the_code_defaults():
+    import tomllib
+
+    accurate = PipelineConfig.from_toml(REPO / "configs" / "accurate.toml")
+    assert accurate.model_dump() == profile_config("accurate").model_dump()
+    standard = PipelineConfig.from_toml(REPO / "configs" / "default.toml")
+    assert standard.model_dump() == profile_config("standard").model_dump()
+    fast = PipelineConfig.from_toml(REPO / "configs" / "fast.toml")
+    assert fast.comment_model in (None, "") and profile_config("fast").comment_model is None
+    train = tomllib.loads((REPO / "configs" / "train.toml").read_text(encoding="utf-8"))
+    assert TrainConfig.model_validate(train) == TrainConfig()

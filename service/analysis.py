@@ -102,17 +102,18 @@ class Analyzer:
 
 
 def load_analyzer(settings: Settings) -> Analyzer:
-    """Build the pipeline from ``KOE_PIPELINE_CONFIG`` (or defaults); loads models once.
+    """Build the pipeline from ``KOE_PIPELINE_CONFIG`` (else ``KOE_PROFILE``); loads models once.
 
     The config's pack is the default of requests that name none; requests may name
     any built-in pack or that one, never a file path.
     """
     from nlp import Pipeline, PipelineConfig, available_packs
+    from nlp.profiles import profile_config
 
     config = (
         PipelineConfig.from_toml(settings.pipeline_config)
         if settings.pipeline_config is not None
-        else PipelineConfig()
+        else profile_config(settings.profile)
     )
     pipeline = Pipeline(config)
     packs = set(available_packs()) | {config.pack}

@@ -7,6 +7,7 @@ routes get it through :data:`service.api.deps.SettingsDep`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, model_validator
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     keep_raw_text: bool = False
     #: pipeline config TOML (``configs/default.toml`` shape); built-in defaults if unset
     pipeline_config: Path | None = None
+    #: profile used when no pipeline config is set: fast, standard or accurate
+    profile: Literal["fast", "standard", "accurate"] = "standard"
     #: interface and port of ``koe serve``
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

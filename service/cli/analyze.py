@@ -19,6 +19,8 @@ from service.cli._app import app, user_errors
 __all__ = ["analyze_command"]
 
 OutputFormat = Literal["jsonl", "csv"]
+Profile = Literal["fast", "standard", "accurate"]
+DEFAULT_PROFILE: Profile = "standard"
 
 
 @app.command("analyze")
@@ -34,8 +36,16 @@ def analyze_command(
     format: Annotated[
         OutputFormat | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
     ] = None,
+    profile: Annotated[
+        Profile | None,
+        typer.Option(
+            help="fast (lexicon), standard (+ linear model) or accurate (+ transformer "
+            "encoder); default: standard."
+        ),
+    ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="Pipeline config TOML (see configs/default.toml).")
+        Path | None,
+        typer.Option(help="Pipeline config TOML (see configs/default.toml); wins over --profile."),
     ] = None,
     pii_terms: Annotated[
         str, typer.Option(help="Comma-separated extra terms to redact (sites, teams).")
@@ -52,6 +62,7 @@ def analyze_command(
             group_columns,
             output,
             format,
+            profile,
             config,
             pii_terms,
             workers,
@@ -66,6 +77,7 @@ def _run(
     group_columns: str,
     output: str,
     fmt: OutputFormat | None,
+    profile: Profile | None,
     config_path: Path | None,
     pii_terms: str,
     workers: int,
@@ -74,8 +86,13 @@ def _run(
     from nlp.output import open_output, write_csv, write_jsonl
     from nlp.parallel import analyze_stream, default_workers
     from nlp.pipeline import Pipeline, PipelineConfig
+    from nlp.profiles import profile_config
 
-    base = PipelineConfig.from_toml(config_path) if config_path else PipelineConfig()
+    base = (
+        PipelineConfig.from_toml(config_path)
+        if config_path
+        else profile_config(profile or DEFAULT_PROFILE)
+    )
     updates: dict[str, object] = {"pack": pack}
     if pii_terms:
         updates["pii_terms"] = tuple(t.strip() for t in pii_terms.split(",") if t.strip())

@@ -1,0 +1,49 @@
+"""Named pipeline profiles: speed against accuracy, one word on the command line.
+
+- ``fast``: lexicon clause scores decide everything (no trained model).
+- ``standard``: + the linear comment model (character n-grams) for labels, alerts, themes.
+- ``accurate``: + the transformers encoder: clause scores from ``encoder.v1`` and comment
+  probabilities averaged over the encoder and the linear model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlp.errors import ConfigError
+from nlp.pipeline import PipelineConfig
+
+__all__ = ["DEFAULT_ENCODER", "PROFILES", "profile_config"]
+
+DEFAULT_ENCODER = "bert-ja-v1"
+
+
+def _accurate(encoder: str) -> dict[str, Any]:
+    return {
+        "sentiment_backend": "encoder.v1",
+        "sentiment_options": {"model": encoder},
+        "comment_model": ("linear-ja-v1", encoder),
+    }
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "fast": {"comment_model": None},
+    "standard": {"comment_model": "linear-ja-v1"},
+    "accurate": _accurate(DEFAULT_ENCODER),
+}
+
+
+def profile_config(
+    name: str, *, encoder: str | None = None, int8: bool = False, **overrides: Any
+) -> PipelineConfig:
+    """The config of profile ``name``.
+
+    ``encoder`` swaps the accurate profile's model directory; ``int8`` quantises it.
+    """
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; available: {', '.join(PROFILES)}")
+    values = _accurate(encoder or DEFAULT_ENCODER) if name == "accurate" else PROFILES[name]
+    if int8 and name == "accurate":
+        options = {**values["sentiment_options"], "quantize": True}
+        values = {**values, "quantize": True, "sentiment_options": options}
+    return PipelineConfig.model_validate({**values, **overrides})

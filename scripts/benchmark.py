@@ -1,11 +1,13 @@
-"""Throughput and memory of `analyze` next to the fugashi floor, in the same run.
+"""Throughput and memory of `analyze` per profile, next to the fugashi floor, in one run.
 
-Usage: python scripts/benchmark.py [--n 10000] [--output benchmarks/results.json]
+Usage: python scripts/benchmark.py [--n 10000] [--profiles fast,standard,accurate,accurate-int8]
+                                   [--output benchmarks/results.json]
 
 The corpus is the repository's labelled comments of 40-100 characters (mean about
 50), cycled to N comments. The floor is raw fugashi: tokenise and read lemma + POS
 of every word, one process. `analyze` is measured in one process and with a
-process pool of one worker per CPU (how `koe analyze --workers 0` runs).
+process pool of one worker per CPU (how `koe analyze --workers 0` runs), for each
+profile (`accurate-int8`: the accurate profile with dynamic int8 quantisation).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from nlp.evaluation import load_labelled
 from nlp.io import InputRecord
 from nlp.parallel import analyze_stream, default_workers
 from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.profiles import profile_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,9 +54,14 @@ def fugashi_floor(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def analyze_rate(texts: list[str], workers: int) -> float:
-    """Comments per second of the full pipeline (fast profile)."""
-    config = PipelineConfig()
+def profile(name: str) -> PipelineConfig:
+    """``fast``, ``standard``, ``accurate`` or ``accurate-int8``."""
+    base, _, variant = name.partition("-")
+    return profile_config(base, int8=variant == "int8")
+
+
+def analyze_rate(texts: list[str], config: PipelineConfig, workers: int) -> float:
+    """Comments per second of the full pipeline."""
     records = [InputRecord(str(i), t, {}) for i, t in enumerate(texts)]
     pipe = Pipeline(config) if workers == 1 else None
     if pipe is not None:
@@ -63,7 +71,7 @@ def analyze_rate(texts: list[str], workers: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run(n: int) -> dict[str, Any]:
+def run(n: int, profiles: list[str]) -> dict[str, Any]:
     """Run every measurement and return the results."""
     texts = corpus(n)
     workers = default_workers()
@@ -75,8 +83,10 @@ def run(n: int) -> dict[str, Any]:
         "machine": platform.machine(),
     }
     results["fugashi_floor_per_s"] = round(fugashi_floor(texts))
-    results["analyze_1_process_per_s"] = round(analyze_rate(texts, 1))
-    results[f"analyze_{workers}_processes_per_s"] = round(analyze_rate(texts, workers))
+    for name in profiles:
+        config = profile(name)
+        results[f"{name}_1_process_per_s"] = round(analyze_rate(texts, config, 1))
+        results[f"{name}_{workers}_processes_per_s"] = round(analyze_rate(texts, config, workers))
     results["peak_rss_mib_main"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     results["peak_rss_mib_worker"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -87,9 +97,10 @@ def run(n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--profiles", default="fast,standard,accurate,accurate-int8")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
-    results = run(args.n)
+    results = run(args.n, [p.strip() for p in args.profiles.split(",") if p.strip()])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print("| measurement | value |\n|---|---|")

@@ -1,17 +1,30 @@
-"""Evaluate the pipeline on a labelled JSONL file and write the metrics as JSON.
+"""Evaluate the pipeline on a labelled file and write the metrics as JSON.
 
-Usage: python scripts/evaluate.py data/dev.jsonl [--config configs/default.toml]
-       [--output out/eval.json] [--show-errors N]
+Usage:
+  python scripts/evaluate.py data/dev.jsonl [--profile accurate | --config FILE]
+                             [--output out/eval.json]
+  python scripts/evaluate.py data/dev.jsonl --compare [--output benchmarks/compare_dev.json]
+  python scripts/evaluate.py data/chabsa/chabsa.tsv --holdout 0.3 [--compare]
+
+``.jsonl`` files use the schema of data/LABEL_GUIDE.md; ``.tsv`` files are binary polarity
+sentences (chABSA format). ``--compare`` runs every profile (fast, standard, accurate) and
+the peer ``oseti`` when it is installed on the same file and prints one table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
-from nlp.evaluation import evaluate
+from nlp.evaluation import evaluate, evaluate_polarity, load_labelled, score_predictions
 from nlp.pipeline import PipelineConfig
+from nlp.profiles import PROFILES, profile_config
+from nlp.results import CommentAnalysis, SentimentScores
 
 HEADLINE = [
     ("sentiment_accuracy", "sentiment accuracy"),
@@ -25,17 +38,93 @@ HEADLINE = [
     ("alert_recall", "alert recall"),
     ("alert_false_rate", "false-alert rate"),
 ]
+TABLE = [
+    "sentiment_macro_f1",
+    "sentiment_accuracy",
+    "theme_micro_f1",
+    "theme_polarity_accuracy",
+    "intent_accuracy",
+    "alert_recall",
+    "alert_false_rate",
+]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path)
-    parser.add_argument("--config", type=Path, help="pipeline config TOML")
-    parser.add_argument("--output", type=Path, help="write all metrics here as JSON")
-    args = parser.parse_args()
-    config = PipelineConfig.from_toml(args.config) if args.config else PipelineConfig()
-    metrics = evaluate(args.data, config)
-    print(f"{args.data} — {metrics['n']} comments — {metrics['pipeline_version']}")
+def _oseti() -> Any | None:
+    """oseti's Analyzer, or None when not installed.
+
+    oseti imports ``bunkai`` for sentence splitting, which fails with transformers 5; a
+    split on 。！？ and line breaks stands in for it then.
+    """
+    try:
+        import oseti
+    except ImportError as exc:
+        if "bunkai" not in str(exc) and "Wordpiece" not in str(exc):
+            return None
+        stub = types.ModuleType("bunkai")
+
+        class Bunkai:
+            def __call__(self, text: str) -> list[str]:
+                return [s for s in re.split(r"(?<=[。！？!?\n])", text) if s.strip()]
+
+        stub.Bunkai = Bunkai  # type: ignore[attr-defined]
+        sys.modules["bunkai"] = stub
+        for name in [n for n in sys.modules if n.startswith("oseti")]:
+            del sys.modules[name]
+        try:
+            import oseti
+        except ImportError:
+            return None
+    return oseti.Analyzer()
+
+
+def oseti_label(analyzer: Any, text: str) -> str:
+    """A comment label from oseti's per-sentence scores (both signs: mixed)."""
+    scores = analyzer.analyze(text) or [0.0]
+    if any(s > 0 for s in scores) and any(s < 0 for s in scores):
+        return "mixed"
+    total = sum(scores)
+    return "positive" if total > 0 else "negative" if total < 0 else "neutral"
+
+
+def _peer_predictions(analyzer: Any, texts: list[str]) -> list[CommentAnalysis]:
+    out = []
+    for i, text in enumerate(texts):
+        label = oseti_label(analyzer, text)
+        scores = SentimentScores(**{k: float(k == label) for k in
+                                    ("positive", "negative", "neutral", "mixed")})  # fmt: skip
+        out.append(CommentAnalysis(id=str(i), pack="", sentiment=label,  # type: ignore[arg-type]
+                                   sentiment_scores=scores))  # fmt: skip
+    return out
+
+
+def run(path: Path, config: PipelineConfig, holdout: float | None) -> dict[str, Any]:
+    if path.suffix == ".tsv":
+        return evaluate_polarity(path, config, holdout=holdout)
+    return evaluate(path, config)
+
+
+def run_peer(path: Path, holdout: float | None) -> dict[str, Any] | None:
+    analyzer = _oseti()
+    if analyzer is None:
+        return None
+    if path.suffix == ".tsv":
+        from nlp.evaluation import load_polarity_tsv, polarity_split
+
+        rows = load_polarity_tsv(path)
+        rows = polarity_split(rows, holdout)[1] if holdout is not None else rows
+        right = [oseti_label(analyzer, t) == gold for t, gold in rows]
+        return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 4)}
+    gold = load_labelled(path)
+    metrics = score_predictions(gold, _peer_predictions(analyzer, [g["text"] for g in gold]))
+    return {k: metrics[k] for k in ("n", "sentiment_macro_f1", "sentiment_accuracy")}
+
+
+def print_metrics(path: Path, metrics: dict[str, Any]) -> None:
+    print(f"{path} — {metrics['n']} comments — {metrics['pipeline_version']}")
+    if "binary_accuracy" in metrics:
+        for key in ("accuracy", "binary_accuracy", "always_positive"):
+            print(f"  {key:<34} {metrics[key]:.3f}")
+        return
     for key, label in HEADLINE:
         value = metrics[key]
         print(f"  {label:<34} {'n/a' if value is None else f'{value:.3f}'}")
@@ -49,6 +138,44 @@ def main() -> None:
             for tag, v in metrics["sentiment_accuracy_by_tag"].items()
         )
     )
+
+
+def compare(path: Path, holdout: float | None) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name in PROFILES:
+        results[name] = run(path, profile_config(name), holdout)
+    peer = run_peer(path, holdout)
+    if peer is not None:
+        results["oseti (peer)"] = peer
+    columns = ["accuracy", "binary_accuracy"] if path.suffix == ".tsv" else TABLE
+    print(f"{path} — {next(iter(results.values()))['n']} items")
+    print("| profile | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name, metrics in results.items():
+        cells = [f"{metrics[c]:.3f}" if metrics.get(c) is not None else "—" for c in columns]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--config", type=Path, help="pipeline config TOML")
+    choice.add_argument("--profile", choices=list(PROFILES), help="a named profile")
+    choice.add_argument("--compare", action="store_true", help="all profiles and peers")
+    parser.add_argument("--holdout", type=float, help=".tsv: only the held-out share")
+    parser.add_argument("--output", type=Path, help="write all metrics here as JSON")
+    args = parser.parse_args()
+    if args.compare:
+        metrics = compare(args.data, args.holdout)
+    else:
+        if args.config:
+            config = PipelineConfig.from_toml(args.config)
+        else:
+            config = profile_config(args.profile or "standard")
+        metrics = run(args.data, config, args.holdout)
+        print_metrics(args.data, metrics)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -34,9 +34,39 @@ GREATER_IS_BETTER = True
 
 
 def load_labelled(path: str | Path) -> list[dict[str, Any]]:
-    """Read a labelled JSONL file (blank lines skipped)."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """Labelled comments from JSONL (our schema) or CSV (``text,sentiment[,intent]…``).
+
+    CSV ``themes`` is ``theme_id:polarity`` pairs separated by ``;`` (or a JSON object);
+    ``alert`` is true/1/yes. Encodings are detected as for ``koe analyze``.
+    """
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    import csv
+    import io
+
+    from nlp.io import decode_bytes
+
+    records = []
+    for number, row in enumerate(csv.DictReader(io.StringIO(decode_bytes(path.read_bytes()))), 1):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        if not row.get("text") or row.get("sentiment") not in SENTIMENTS:
+            raise ValueError(
+                f"{path}: row {number}: needs text and a sentiment in {', '.join(SENTIMENTS)}"
+            )
+        record: dict[str, Any] = {**row, "id": row.get("id") or str(number)}
+        if "themes" in row:
+            themes = row["themes"]
+            record["themes"] = (
+                json.loads(themes)
+                if themes.startswith("{")
+                else dict(pair.strip().split(":", 1) for pair in themes.split(";") if ":" in pair)
+            )
+        if "alert" in row:
+            record["alert"] = row["alert"].lower() in {"1", "true", "yes"}
+        records.append(record)
+    return records
 
 
 def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str, Any]:
@@ -109,6 +139,10 @@ def evaluate_polarity(
     }
 
 
+_NO_THEME_METRICS = ("theme_micro_f1", "theme_precision", "theme_recall",
+                     "theme_polarity_accuracy", "alert_recall", "alert_false_rate")  # fmt: skip
+
+
 def score_predictions(
     gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
 ) -> dict[str, Any]:
@@ -117,7 +151,9 @@ def score_predictions(
         (g["sentiment"], p.sentiment or "neutral") for g, p in zip(gold, predictions, strict=True)
     ]
     intent_pairs = [
-        (g["intent"], p.intent or "other") for g, p in zip(gold, predictions, strict=True)
+        (g["intent"], p.intent or "other")
+        for g, p in zip(gold, predictions, strict=True)
+        if "intent" in g
     ]
     metrics: dict[str, Any] = {"n": len(gold)}
     metrics["sentiment_accuracy"] = _accuracy(sentiment_pairs)
@@ -125,10 +161,13 @@ def score_predictions(
         sentiment_pairs, SENTIMENTS
     )
     metrics["sentiment_confusion"] = _confusion(sentiment_pairs)
-    metrics["intent_accuracy"] = _accuracy(intent_pairs)
-    metrics["intent_macro_f1"], _ = _macro_f1(intent_pairs, INTENTS)
-    metrics.update(_theme_metrics(gold, predictions))
-    metrics.update(_alert_metrics(gold, predictions))
+    metrics["intent_accuracy"] = _accuracy(intent_pairs) if intent_pairs else None
+    metrics["intent_macro_f1"] = _macro_f1(intent_pairs, INTENTS)[0] if intent_pairs else None
+    if any("themes" in g for g in gold):  # a sentiment-only file has no theme metrics
+        metrics.update(_theme_metrics(gold, predictions))
+        metrics.update(_alert_metrics(gold, predictions))
+    else:
+        metrics.update(dict.fromkeys(_NO_THEME_METRICS))
     metrics.update(_pii_metrics(gold, predictions))
     metrics["sentiment_accuracy_by_tag"] = _by_tag(gold, sentiment_pairs)
     metrics["errors"] = sum(p.error is not None for p in predictions)

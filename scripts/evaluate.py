@@ -3,10 +3,12 @@
 Usage:
   python scripts/evaluate.py data/dev.jsonl [--profile accurate | --config FILE]
                              [--output out/eval.json]
-  python scripts/evaluate.py data/dev.jsonl --compare [--output benchmarks/compare_dev.json]
+  python scripts/evaluate.py data/dev.jsonl --compare [--encoder models/my-model]
+                             [--output benchmarks/compare_dev.json]
   python scripts/evaluate.py data/chabsa/chabsa.tsv --holdout 0.3 [--compare]
 
-``.jsonl`` files use the schema of data/LABEL_GUIDE.md; ``.tsv`` files are binary polarity
+``.jsonl`` files use the schema of data/LABEL_GUIDE.md, ``.csv`` files the columns
+``text,sentiment[,intent][,themes]`` (see README); ``.tsv`` files are binary polarity
 sentences (chABSA format). ``--compare`` runs every profile (fast, standard, accurate) and
 the peer ``oseti`` when it is installed on the same file and prints one table.
 """
@@ -140,10 +142,15 @@ def print_metrics(path: Path, metrics: dict[str, Any]) -> None:
     )
 
 
-def compare(path: Path, holdout: float | None) -> dict[str, Any]:
+def compare(
+    path: Path, holdout: float | None, encoders: list[Path], overrides: dict[str, Any]
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name in PROFILES:
-        results[name] = run(path, profile_config(name), holdout)
+        results[name] = run(path, profile_config(name, **overrides), holdout)
+    for encoder in encoders:
+        config = profile_config("accurate", encoder=str(encoder), **overrides)
+        results[f"accurate with {encoder.name}"] = run(path, config, holdout)
     peer = run_peer(path, holdout)
     if peer is not None:
         results["oseti (peer)"] = peer
@@ -165,15 +172,21 @@ def main() -> None:
     choice.add_argument("--profile", choices=list(PROFILES), help="a named profile")
     choice.add_argument("--compare", action="store_true", help="all profiles and peers")
     parser.add_argument("--holdout", type=float, help=".tsv: only the held-out share")
+    parser.add_argument(
+        "--encoder", type=Path, action="append", default=[],
+        help="--compare: also the accurate profile with this model directory (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--pack", help="theme pack for rows without a domain/pack field")
     parser.add_argument("--output", type=Path, help="write all metrics here as JSON")
     args = parser.parse_args()
+    overrides = {"pack": args.pack} if args.pack else {}
     if args.compare:
-        metrics = compare(args.data, args.holdout)
+        metrics = compare(args.data, args.holdout, args.encoder, overrides)
     else:
         if args.config:
-            config = PipelineConfig.from_toml(args.config)
+            config = PipelineConfig.from_toml(args.config).model_copy(update=overrides)
         else:
-            config = profile_config(args.profile or "standard")
+            config = profile_config(args.profile or "standard", **overrides)
         metrics = run(args.data, config, args.holdout)
         print_metrics(args.data, metrics)
     if args.output:

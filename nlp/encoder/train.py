@@ -27,11 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from nlp.encoder.model import HEADS_FILE, KOE_FILE, CommentEncoder, encode_clauses, pad_batch
-from nlp.evaluation import load_polarity_tsv, polarity_split, text_bucket
+from nlp.evaluation import load_labelled, load_polarity_tsv, polarity_split, text_bucket
 from nlp.linear import HEADS, binary_targets
 from nlp.results import INTENTS, SENTIMENTS
 
-__all__ = ["TrainConfig", "read_training_file", "train_encoder"]
+__all__ = ["TrainConfig", "train_encoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,45 +112,11 @@ class Example:
     clause_sentiment: list[int]
 
 
-def read_training_file(path: str | Path) -> list[dict[str, Any]]:
-    """Labelled comments from JSONL (our schema) or CSV (``text,sentiment[,intent]…``).
-
-    CSV ``themes`` is ``theme_id:polarity`` pairs separated by ``;`` (or a JSON object);
-    ``alert`` is true/1/yes. Encodings are detected as for ``koe analyze``.
-    """
-    path = Path(path)
-    if path.suffix == ".jsonl":
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-    import csv
-    import io
-
-    from nlp.io import decode_bytes
-
-    records = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(decode_bytes(path.read_bytes()))), 1):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-        if not row.get("text") or row.get("sentiment") not in SENTIMENTS:
-            raise ValueError(
-                f"{path}: row {number}: needs text and a sentiment in {', '.join(SENTIMENTS)}"
-            )
-        themes = row.get("themes", "")
-        parsed = (
-            json.loads(themes)
-            if themes.startswith("{")
-            else dict(pair.strip().split(":", 1) for pair in themes.split(";") if ":" in pair)
-        )
-        alert = row.get("alert", "").lower() in {"1", "true", "yes"}
-        records.append({**row, "id": row.get("id") or str(number), "themes": parsed,
-                        "alert": alert})  # fmt: skip
-    return records
-
-
 def _records(config: DataConfig) -> list[dict[str, Any]]:
     files = sorted({p for pattern in config.train_files for p in glob.glob(pattern)})
     if not files:
         raise FileNotFoundError(f"no training files match {config.train_files}")
-    return [r for path in files for r in read_training_file(path)]
+    return [r for path in files for r in load_labelled(path)]
 
 
 def _example(

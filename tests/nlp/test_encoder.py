@@ -16,7 +16,7 @@ import pytest
 
 from nlp.comment_model import EnsembleCommentModel, load_comment_model
 from nlp.encoder import EncoderCommentModel, is_encoder_dir
-from nlp.encoder.train import TrainConfig, read_training_file, train_encoder
+from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import ConfigError, ModelLoadError
 from nlp.evaluation import evaluate_polarity, load_labelled, polarity_split
 from nlp.pipeline import Pipeline, PipelineConfig
@@ -165,12 +165,12 @@ def test_read_training_file_csv_in_cp932(tmp_path):
             "cp932"
         )
     )
-    rows = read_training_file(path)
+    rows = load_labelled(path)
     assert rows[0]["themes"] == {"workload": "negative"} and rows[1]["themes"] == {}
-    assert rows[0]["sentiment"] == "negative" and rows[0]["alert"] is False
+    assert rows[0]["sentiment"] == "negative" and "alert" not in rows[0]
     path.write_text("text,sentiment\n残業が多い,bad\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs text and a sentiment"):
-        read_training_file(path)
+        load_labelled(path)
 
 
 def test_polarity_split_is_disjoint_and_stable():

@@ -23,8 +23,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from nlp.encoder.train import TrainConfig, read_training_file, train_encoder
-from nlp.evaluation import evaluate, evaluate_polarity
+from nlp.encoder.train import TrainConfig, train_encoder
+from nlp.evaluation import evaluate, evaluate_polarity, load_labelled
 from nlp.profiles import profile_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def main() -> None:
     else:
         values = tomllib.loads(args.config.read_text(encoding="utf-8")) if args.config else {}
         config = TrainConfig.model_validate(_merge(values, parse_overrides(args.overrides)))
-        records = [r for path in args.data for r in read_training_file(path)] if args.data else None
+        records = [r for path in args.data for r in load_labelled(path)] if args.data else None
         out = args.output or ROOT / "models" / config.name
         summary = train_encoder(config, out, records=records)
         (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

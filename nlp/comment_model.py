@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from nlp.doc import Doc
+from nlp.errors import ConfigError
 from nlp.linear import LinearCommentModel, resolve_model_dir
 
 __all__ = ["CommentModel", "EnsembleCommentModel", "load_comment_model"]
@@ -33,33 +34,46 @@ class CommentModel(Protocol):
 
 
 class EnsembleCommentModel:
-    """The mean of several models' probabilities (binary labels: those all of them have)."""
+    """The weighted mean of several models' probabilities (binary: labels all have)."""
 
-    def __init__(self, models: Sequence[CommentModel]) -> None:
+    def __init__(self, models: Sequence[CommentModel], weights: Sequence[float] = ()) -> None:
         self.models = list(models)
+        self.weights = list(weights) or [1.0] * len(self.models)
+        if len(self.weights) != len(self.models) or sum(self.weights) <= 0:
+            raise ConfigError(
+                f"{len(self.models)} comment models need as many non-negative weights "
+                f"with a positive sum, got {list(weights)}"
+            )
         self.name = "+".join(m.name for m in self.models)
 
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Average each head's probabilities over the models."""
         outputs = [m.predict_docs(docs) for m in self.models]
+        total = sum(self.weights)
         averaged: Probabilities = {}
         for head in ("sentiment", "intent", "binary"):
             rows = zip(*(out[head] for out in outputs), strict=True)
             averaged[head] = [
-                {k: sum(r[k] for r in row) / len(row) for k in set.intersection(*map(set, row))}
+                {
+                    k: sum(w * r[k] for w, r in zip(self.weights, row, strict=True)) / total
+                    for k in set.intersection(*map(set, row))
+                }
                 for row in rows
             ]
         return averaged
 
 
-def load_comment_model(names: str | Sequence[str], *, quantize: bool = False) -> CommentModel:
+def load_comment_model(
+    names: str | Sequence[str], *, quantize: bool = False, weights: Sequence[float] = ()
+) -> CommentModel:
     """Load one model directory (or name under ``models/``), or the ensemble of several.
 
-    ``quantize`` applies dynamic int8 quantisation to encoder models.
+    ``quantize`` applies dynamic int8 quantisation to encoder models; ``weights`` weigh
+    the ensemble's members (default: equal).
     """
     if not isinstance(names, str):
         models = [load_comment_model(name, quantize=quantize) for name in names]
-        return models[0] if len(models) == 1 else EnsembleCommentModel(models)
+        return models[0] if len(models) == 1 else EnsembleCommentModel(models, weights)
     directory = resolve_model_dir(names)
     if (directory / "koe.json").is_file():
         from nlp.encoder import load_encoder  # torch is imported only when needed

@@ -131,16 +131,20 @@ def train_linear(
     # C order: sklearn's coefficients are Fortran-ordered and safetensors writes raw buffers.
     tensors: dict[str, np.ndarray] = {"idf": np.ascontiguousarray(vectorizer.idf_, np.float32)}
     labels: dict[str, list[str]] = {}
-    for head in HEADS:
+    for head in HEADS:  # each head learns from the records that have its label
+        rows_with = [i for i, r in enumerate(records) if r.get(head)]
         clf = LogisticRegression(C=c, max_iter=5000)
-        clf.fit(features, [r[head] for r in records])
+        weights = [records[i].get("weight", 1.0) for i in rows_with]
+        clf.fit(features[rows_with], [records[i][head] for i in rows_with], sample_weight=weights)
         labels[head] = [str(label) for label in clf.classes_]
         tensors[f"{head}.coef"] = np.ascontiguousarray(clf.coef_, np.float32)
         tensors[f"{head}.intercept"] = np.ascontiguousarray(clf.intercept_, np.float32)
-    binary = binary_targets(records)
+    # Binary heads learn from comments with theme labels (not from polarity-only rows).
+    labelled = [i for i, r in enumerate(records) if "themes" in r]
+    binary = binary_targets([records[i] for i in labelled])
     rows, biases = [], []
     for targets in binary.values():
-        clf = LogisticRegression(C=c, max_iter=5000).fit(features, targets)
+        clf = LogisticRegression(C=c, max_iter=5000).fit(features[labelled], targets)
         rows.append(clf.coef_[0])
         biases.append(clf.intercept_[0])
     n_features = features.shape[1]

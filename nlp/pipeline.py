@@ -62,6 +62,8 @@ class PipelineConfig(BaseModel):
     #: comment's sentiment and intent; several are averaged; ``None`` derives them from
     #: the clause scores
     comment_model: str | tuple[str, ...] | None = "linear-ja-v1"
+    #: weights of several comment models (default: equal)
+    comment_model_weights: tuple[float, ...] = ()
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)
     quantize: bool = False
     #: keyword arguments of the sentiment backend (e.g. ``{"lexicon_path": "…"}``)
@@ -106,7 +108,11 @@ class Pipeline:
         factory = sentiment_backends.get(self.config.sentiment_backend)
         self.sentiment = cast(SentimentBackend, factory(**self.config.sentiment_options))
         self.comment_model = (
-            load_comment_model(self.config.comment_model, quantize=self.config.quantize)
+            load_comment_model(
+                self.config.comment_model,
+                quantize=self.config.quantize,
+                weights=self.config.comment_model_weights,
+            )
             if self.config.comment_model
             else None
         )

@@ -142,6 +142,10 @@ def test_ensemble_averages_and_keeps_common_binary_labels():
     assert ensemble.name == "a+b"
     assert out["sentiment"][0]["positive"] == pytest.approx(0.7)
     assert out["binary"][0] == {"alert": pytest.approx(0.4)}
+    weighted = EnsembleCommentModel(ensemble.models, [3.0, 1.0]).predict_docs(["t"])
+    assert weighted["sentiment"][0]["positive"] == pytest.approx(0.8)
+    with pytest.raises(ConfigError, match="weights"):
+        EnsembleCommentModel(ensemble.models, [1.0])
 
 
 def test_load_comment_model_dispatches_on_the_directory(tiny_encoder):

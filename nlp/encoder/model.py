@@ -126,12 +126,10 @@ def _clause_texts(doc: Doc) -> tuple[str, ...]:
 class EncoderCommentModel:
     """Inference: one pass per comment, batches sorted by length, optional int8.
 
-    :meth:`run` memoises its outputs per clause sequence, so the clause backend
+    :meth:`run` keeps the outputs of the last batch, so the clause backend
     (``encoder.v1``) and the comment model of one pipeline share a single pass.
     Same :meth:`predict_proba` contract as :class:`nlp.linear.LinearCommentModel`.
     """
-
-    cache_size = 4096
 
     def __init__(
         self, name: str, model: CommentEncoder, tokenizer: Any, meta: dict[str, Any]
@@ -176,17 +174,21 @@ class EncoderCommentModel:
         return cls(meta.get("name", directory.name), model, tokenizer, meta)
 
     def run(self, docs: Sequence[Doc]) -> list[EncoderOutput]:
-        """Probabilities of every head and clause for each doc (in input order)."""
+        """Probabilities of every head and clause for each doc (in input order).
+
+        Only the last batch is remembered: the clause backend and the comment model ask
+        for the same docs one after the other; earlier batches are never reused.
+        """
         keys = [_clause_texts(doc) for doc in docs]
         with self._lock:
-            todo = sorted({k for k in keys if k not in self._cache}, key=lambda k: sum(map(len, k)))
-            if len(self._cache) + len(todo) > self.cache_size:
-                self._cache.clear()
+            outputs = {k: self._cache[k] for k in keys if k in self._cache}
+            todo = sorted(set(keys) - set(outputs), key=lambda k: sum(map(len, k)))
             for start in range(0, len(todo), self.batch_size):
-                self._forward(todo[start : start + self.batch_size])
-            return [self._cache[k] for k in keys]
+                outputs.update(self._forward(todo[start : start + self.batch_size]))
+            self._cache = outputs
+            return [outputs[k] for k in keys]
 
-    def _forward(self, batch: Sequence[tuple[str, ...]]) -> None:
+    def _forward(self, batch: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], EncoderOutput]:
         rows = [encode_clauses(self.tokenizer, clauses, self.max_length) for clauses in batch]
         with torch.inference_mode():
             out = self.model(*pad_batch(rows, self.tokenizer.pad_token_id))
@@ -195,6 +197,7 @@ class EncoderCommentModel:
         clause_probs = _softmax(out["clause_sentiment"].float().numpy())
         labels = self.labels["sentiment"]
         neutral = np.eye(len(labels))[labels.index("neutral")]
+        outputs = {}
         for i, (clauses, (_, owners)) in enumerate(zip(batch, rows, strict=True)):
             # A clause cut off by max_length has no encoder view: neutral.
             seen = set(owners)
@@ -202,7 +205,8 @@ class EncoderCommentModel:
                 [clause_probs[i, c] if c in seen else neutral for c in range(len(clauses))]
             )
             heads = {name: values[i] for name, values in probs.items()}
-            self._cache[clauses] = EncoderOutput(heads, per_clause)
+            outputs[clauses] = EncoderOutput(heads, per_clause)
+        return outputs
 
     def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
         """Per head, one ``{label: probability}`` per doc (see ``LinearCommentModel``)."""

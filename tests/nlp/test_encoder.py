@@ -224,3 +224,13 @@ def test_config_files_match_the_code_defaults():
     assert fast.comment_model in (None, "") and profile_config("fast").comment_model is None
     train = tomllib.loads((REPO / "configs" / "train.toml").read_text(encoding="utf-8"))
     assert TrainConfig.model_validate(train) == TrainConfig()
+
+
+@pytest.mark.slow
+def test_default_training_config_learns_on_the_real_data(tmp_path):
+    """The shipped configuration, shortened to 3 epochs, on the full training data."""
+    config = TrainConfig.model_validate({"optim": {"epochs": 3}})
+    summary = train_encoder(config, tmp_path / "model")
+    assert summary["valid"]["sentiment_macro_f1"] > 0.5
+    pipe = Pipeline(profile_config("accurate", encoder=str(tmp_path / "model")))
+    assert pipe.analyze(["とても働きやすい職場です"])[0].sentiment == "positive"

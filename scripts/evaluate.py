@@ -52,7 +52,7 @@ TABLE = [
 
 
 def _oseti() -> Any | None:
-    """oseti's Analyzer, or None when not installed.
+    """oseti's Analyzer, or None when not installed (``pip install oseti ipadic``).
 
     oseti imports ``bunkai`` for sentence splitting, which fails with transformers 5; a
     split on 。！？ and line breaks stands in for it then.
@@ -76,7 +76,12 @@ def _oseti() -> Any | None:
             import oseti
         except ImportError:
             return None
-    return oseti.Analyzer()
+    try:  # oseti expects MeCab with IPAdic (pip install ipadic)
+        import ipadic
+
+        return oseti.Analyzer(mecab_args=ipadic.MECAB_ARGS)
+    except ImportError:
+        return oseti.Analyzer()
 
 
 def oseti_label(analyzer: Any, text: str) -> str:

@@ -60,6 +60,10 @@ class EnsembleCommentModel:
                 }
                 for row in rows
             ]
+        # A follow-up flag favours recall: the most alarmed model decides.
+        for i, row in enumerate(averaged["binary"]):
+            if "alert" in row:
+                row["alert"] = max(out["binary"][i]["alert"] for out in outputs)
         return averaged
 
 

@@ -14,7 +14,7 @@ from nlp.io import InputRecord
 from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import CommentAnalysis
 
-__all__ = ["analyze_stream", "default_workers"]
+__all__ = ["analyze_stream", "default_workers", "one_torch_thread"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,18 @@ def _chunked(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRe
         yield chunk
 
 
+def one_torch_thread() -> None:
+    """In a worker process: one torch thread, since the processes are the parallelism.
+
+    Without this every worker runs a thread per core and they fight over the cores.
+    """
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
 def _init_worker(config: PipelineConfig) -> None:
     global _worker_pipeline
-    if "torch" in sys.modules:  # one thread per worker process: the workers are the parallelism
-        sys.modules["torch"].set_num_threads(1)
+    one_torch_thread()
     _worker_pipeline = Pipeline(config)
 
 

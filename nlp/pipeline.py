@@ -77,7 +77,7 @@ class PipelineConfig(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> PipelineConfig:
-        """Read a config file (see ``configs/default.toml``)."""
+        """Read a config file (see ``configs/standard.toml``)."""
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
             return cls.model_validate(data.get("pipeline", data))
@@ -304,6 +304,8 @@ _DEFAULT_PIPELINES: dict[str, Pipeline] = {}
 
 
 def _default_pipeline(pack: str) -> Pipeline:
+    from nlp.profiles import DEFAULT_PROFILE, profile_config
+
     if pack not in _DEFAULT_PIPELINES:
-        _DEFAULT_PIPELINES[pack] = Pipeline(PipelineConfig(pack=pack))
+        _DEFAULT_PIPELINES[pack] = Pipeline(profile_config(DEFAULT_PROFILE, pack=pack))
     return _DEFAULT_PIPELINES[pack]

@@ -25,7 +25,7 @@ from typing import Any
 
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled, score_predictions
 from nlp.pipeline import PipelineConfig
-from nlp.profiles import PROFILES, profile_config
+from nlp.profiles import DEFAULT_PROFILE, PROFILES, profile_config
 from nlp.results import CommentAnalysis, SentimentScores
 
 HEADLINE = [
@@ -191,7 +191,7 @@ def main() -> None:
         if args.config:
             config = PipelineConfig.from_toml(args.config).model_copy(update=overrides)
         else:
-            config = profile_config(args.profile or "standard", **overrides)
+            config = profile_config(args.profile or DEFAULT_PROFILE, **overrides)
         metrics = run(args.data, config, args.holdout)
         print_metrics(args.data, metrics)
     if args.output:

@@ -31,10 +31,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     #: keep the raw comment text after analysis (default: wiped once analysed)
     keep_raw_text: bool = False
-    #: pipeline config TOML (``configs/default.toml`` shape); built-in defaults if unset
+    #: pipeline config TOML (``configs/standard.toml`` shape); the profile's if unset
     pipeline_config: Path | None = None
     #: profile used when no pipeline config is set: fast, standard or accurate
-    profile: Literal["fast", "standard", "accurate"] = "standard"
+    profile: Literal["fast", "standard", "accurate"] = "accurate"
     #: interface and port of ``koe serve``
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

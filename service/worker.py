@@ -18,6 +18,7 @@ from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from nlp.parallel import one_torch_thread
 from service.analysis import Analyzer, load_analyzer
 from service.settings import Settings
 from service.storage import ChunkResult, WorkQueue, create_db_engine, upgrade_database
@@ -106,11 +107,10 @@ def run_worker_process(settings_data: dict[str, Any], name: str, parent_pid: int
         signal.signal(signum, lambda *_: stop.set())
     engine = create_db_engine(settings.database_url)
     upgrade_database(engine)
+    analyzer = load_analyzer(settings)
+    one_torch_thread()
     worker = Worker(
-        WorkQueue(engine, keep_raw_text=settings.keep_raw_text),
-        load_analyzer(settings),
-        settings,
-        name,
+        WorkQueue(engine, keep_raw_text=settings.keep_raw_text), analyzer, settings, name
     )
     logger.info("worker %s started", name)
 

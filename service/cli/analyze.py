@@ -20,7 +20,6 @@ __all__ = ["analyze_command"]
 
 OutputFormat = Literal["jsonl", "csv"]
 Profile = Literal["fast", "standard", "accurate"]
-DEFAULT_PROFILE: Profile = "standard"
 
 
 @app.command("analyze")
@@ -40,12 +39,12 @@ def analyze_command(
         Profile | None,
         typer.Option(
             help="fast (lexicon), standard (+ linear model) or accurate (+ transformer "
-            "encoder); default: standard."
+            "encoder, the default)."
         ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(help="Pipeline config TOML (see configs/default.toml); wins over --profile."),
+        typer.Option(help="Pipeline config TOML (see configs/standard.toml); wins over --profile."),
     ] = None,
     pii_terms: Annotated[
         str, typer.Option(help="Comma-separated extra terms to redact (sites, teams).")
@@ -86,7 +85,7 @@ def _run(
     from nlp.output import open_output, write_csv, write_jsonl
     from nlp.parallel import analyze_stream, default_workers
     from nlp.pipeline import Pipeline, PipelineConfig
-    from nlp.profiles import profile_config
+    from nlp.profiles import DEFAULT_PROFILE, profile_config
 
     base = (
         PipelineConfig.from_toml(config_path)

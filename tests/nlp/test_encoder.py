@@ -141,7 +141,7 @@ def test_ensemble_averages_and_keeps_common_binary_labels():
     out = ensemble.predict_docs(["t"])
     assert ensemble.name == "a+b"
     assert out["sentiment"][0]["positive"] == pytest.approx(0.7)
-    assert out["binary"][0] == {"alert": pytest.approx(0.4)}
+    assert out["binary"][0] == {"alert": pytest.approx(0.6)}  # alerts: the most alarmed
     weighted = EnsembleCommentModel(ensemble.models, [3.0, 1.0]).predict_docs(["t"])
     assert weighted["sentiment"][0]["positive"] == pytest.approx(0.8)
     with pytest.raises(ConfigError, match="weights"):
@@ -218,7 +218,7 @@ def test_config_files_match_the_code_defaults():
 
     accurate = PipelineConfig.from_toml(REPO / "configs" / "accurate.toml")
     assert accurate.model_dump() == profile_config("accurate").model_dump()
-    standard = PipelineConfig.from_toml(REPO / "configs" / "default.toml")
+    standard = PipelineConfig.from_toml(REPO / "configs" / "standard.toml")
     assert standard.model_dump() == profile_config("standard").model_dump()
     fast = PipelineConfig.from_toml(REPO / "configs" / "fast.toml")
     assert fast.comment_model in (None, "") and profile_config("fast").comment_model is None

@@ -103,7 +103,7 @@ def test_pipeline_unknown_backend_lists_names():
 def test_pipeline_config_file_matches_defaults():
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "configs" / "default.toml"
+    path = Path(__file__).resolve().parents[2] / "configs" / "standard.toml"
     assert PipelineConfig.from_toml(path) == PipelineConfig()
 
 

@@ -97,9 +97,14 @@ def load_polarity_tsv(path: str | Path) -> list[tuple[str, str]]:
     return rows
 
 
-def text_bucket(text: str) -> float:
-    """A stable number in [0, 1) per text, for splits that do not depend on file order."""
-    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) / 16**8
+def text_bucket(text: str, salt: str = "") -> float:
+    """A stable number in [0, 1) per text, for splits that do not depend on file order.
+
+    Different ``salt`` values give independent splits (a validation split taken from the
+    train part of another split is not empty).
+    """
+    digest = hashlib.sha256((salt + text).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) / 16**8
 
 
 def polarity_split(

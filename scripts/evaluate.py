@@ -23,6 +23,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+from nlp.errors import FeedbackError
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled, score_predictions
 from nlp.pipeline import PipelineConfig
 from nlp.profiles import DEFAULT_PROFILE, PROFILES, profile_config
@@ -201,4 +202,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (FeedbackError, OSError, ValueError) as exc:  # user errors: one line, exit 1
+        raise SystemExit(f"error: {exc}") from None

@@ -25,7 +25,8 @@ def main() -> None:
     rows = load_labelled(args.labels)
     parts: dict[str, list[dict]] = {"train": [], "test": []}
     for row in rows:
-        parts["test" if text_bucket(row["text"]) < args.test else "train"].append(row)
+        # Salted: independent of the unsalted validation split that train.py takes.
+        parts["test" if text_bucket(row["text"], "test") < args.test else "train"].append(row)
     for name, part in parts.items():
         out = args.labels.with_suffix(f".{name}{args.labels.suffix}")
         with open(out, "w", encoding="utf-8", newline="") as fh:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.encoder.train import TrainConfig, train_encoder
+from nlp.errors import FeedbackError
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled
 from nlp.profiles import profile_config
 
@@ -176,11 +177,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
     parser.add_argument("--config", type=Path, help="training config TOML")
-    parser.add_argument("--data", nargs="*", type=Path, help="labelled CSV/JSONL files")
+    parser.add_argument(
+        "--data", action="append", type=Path, help="a labelled CSV/JSONL file (repeatable)"
+    )
     parser.add_argument("--output", type=Path, help="model directory")
     parser.add_argument("--evaluate-only", type=Path, metavar="MODEL_DIR")
     parser.add_argument("--no-evaluate", action="store_true", help="skip dev/tune evaluation")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # overrides may come before or after options
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.evaluate_only:
         out, summary = args.evaluate_only, None
@@ -207,4 +210,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (FeedbackError, OSError, ValueError) as exc:  # user errors: one line, exit 1
+        raise SystemExit(f"error: {exc}") from None

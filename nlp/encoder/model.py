@@ -40,6 +40,7 @@ __all__ = [
     "CommentEncoder",
     "EncoderCommentModel",
     "EncoderOutput",
+    "auto_model",
     "encode_clauses",
     "is_encoder_dir",
     "load_encoder",
@@ -156,7 +157,7 @@ class EncoderCommentModel:
         try:
             meta = json.loads((directory / KOE_FILE).read_text(encoding="utf-8"))
             tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-            encoder = _auto_model(directory)
+            encoder = auto_model(directory)
             heads = load_file(str(directory / HEADS_FILE))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"cannot load encoder model from {directory}: {exc}") from exc
@@ -230,7 +231,7 @@ class EncoderCommentModel:
         ]
 
 
-def _auto_model(directory: Path) -> Any:
+def auto_model(directory: Path) -> Any:
     """``AutoModel`` offline; BERT-like ones without the unused pooler."""
     from transformers import AutoModel
 

@@ -26,7 +26,14 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from nlp.encoder.model import HEADS_FILE, KOE_FILE, CommentEncoder, encode_clauses, pad_batch
+from nlp.encoder.model import (
+    HEADS_FILE,
+    KOE_FILE,
+    CommentEncoder,
+    auto_model,
+    encode_clauses,
+    pad_batch,
+)
 from nlp.evaluation import load_labelled, load_polarity_tsv, polarity_split, text_bucket
 from nlp.linear import HEADS, binary_targets
 from nlp.results import INTENTS, SENTIMENTS
@@ -210,10 +217,10 @@ def build_vocab(texts: Sequence[str], size: int, out_dir: Path) -> Any:
 
 
 def _encoder(config: ModelConfig, tokenizer: Any) -> Any:
-    from transformers import AutoModel, BertConfig, BertModel
+    from transformers import BertConfig, BertModel
 
     if config.base_model:
-        return AutoModel.from_pretrained(config.base_model, local_files_only=True)
+        return auto_model(Path(config.base_model))
     bert = BertConfig(
         vocab_size=len(tokenizer.vocab),
         hidden_size=config.hidden_size,
@@ -321,8 +328,11 @@ def train_encoder(
     if config.optim.threads:
         torch.set_num_threads(config.optim.threads)
     records = list(records) if records is not None else _records(config.data)
-    valid_records = [r for r in records if text_bucket(r["text"]) < config.data.valid_fraction]
-    train_records = [r for r in records if text_bucket(r["text"]) >= config.data.valid_fraction]
+    in_valid = [text_bucket(r["text"]) < config.data.valid_fraction for r in records]
+    valid_records = [r for r, v in zip(records, in_valid, strict=True) if v]
+    train_records = [r for r, v in zip(records, in_valid, strict=True) if not v]
+    if not valid_records or not train_records:
+        raise ValueError(f"{len(records)} labelled comments are too few to train and validate")
     binary = list(binary_targets(records))
     examples = build_examples(config.data, train_records, binary)
     valid = build_examples(

@@ -67,6 +67,16 @@ def test_training_is_reproducible(tiny_encoder, tmp_path):
             assert a == pytest.approx(b, abs=1e-5)
 
 
+def test_fine_tunes_a_local_checkpoint_directory(tiny_encoder, tmp_path):
+    config = TrainConfig.model_validate(
+        {**TINY, "name": "tuned", "model": {**TINY["model"], "base_model": str(tiny_encoder)}}
+    )
+    out = tmp_path / "tuned"
+    train_encoder(config, out, records=_records(30))
+    assert (out / "vocab.txt").read_text() == (tiny_encoder / "vocab.txt").read_text()
+    assert EncoderCommentModel.load(str(out)).predict_proba(["残業が多い"])["sentiment"]
+
+
 def test_probabilities_are_distributions_in_input_order(tiny_encoder):
     texts = ["とても長いコメントです。" * 40, "短い", "普通の長さですが、少し不満です"]
     batched = EncoderCommentModel.load(str(tiny_encoder)).predict_proba(texts)
@@ -234,3 +244,22 @@ def test_default_training_config_learns_on_the_real_data(tmp_path):
     assert summary["valid"]["sentiment_macro_f1"] > 0.5
     pipe = Pipeline(profile_config("accurate", encoder=str(tmp_path / "model")))
     assert pipe.analyze(["とても働きやすい職場です"])[0].sentiment == "positive"
+
+
+def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
+    path = tmp_path / "labels.csv"
+    rows = [f"コメント{i}です,positive,workload:positive" for i in range(200)]
+    path.write_text("text,sentiment,themes\n" + "\n".join(rows) + "\n", encoding="cp932")
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "split_labels.py"), str(path), "--test", "0.2"],
+        check=True, cwd=REPO, capture_output=True,
+    )  # fmt: skip
+    train, test = (
+        load_labelled(tmp_path / "labels.train.csv"),
+        load_labelled(tmp_path / "labels.test.csv"),
+    )
+    assert len(train) + len(test) == 200 and 20 < len(test) < 60
+    assert train[0]["themes"] == {"workload": "positive"}
+    from nlp.evaluation import text_bucket
+
+    assert any(text_bucket(r["text"]) < 0.1 for r in train)  # train.py's validation split

@@ -41,6 +41,7 @@ __all__ = [
     "EncoderCommentModel",
     "EncoderOutput",
     "auto_model",
+    "clause_texts",
     "encode_clauses",
     "is_encoder_dir",
     "load_encoder",
@@ -120,7 +121,8 @@ class EncoderOutput:
     clause_sentiment: np.ndarray  # clauses × sentiment labels
 
 
-def _clause_texts(doc: Doc) -> tuple[str, ...]:
+def clause_texts(doc: Doc) -> tuple[str, ...]:
+    """The texts of a doc's clauses (the whole text if it has none)."""
     return tuple(doc.text[c.start : c.end] for c in doc.clauses) or (doc.text,)
 
 
@@ -180,7 +182,7 @@ class EncoderCommentModel:
         Only the last batch is remembered: the clause backend and the comment model ask
         for the same docs one after the other; earlier batches are never reused.
         """
-        keys = [_clause_texts(doc) for doc in docs]
+        keys = [clause_texts(doc) for doc in docs]
         with self._lock:
             outputs = {k: self._cache[k] for k in keys if k in self._cache}
             todo = sorted(set(keys) - set(outputs), key=lambda k: sum(map(len, k)))

@@ -31,11 +31,12 @@ from nlp.encoder.model import (
     KOE_FILE,
     CommentEncoder,
     auto_model,
+    clause_texts,
     encode_clauses,
     pad_batch,
 )
 from nlp.evaluation import load_labelled, load_polarity_tsv, polarity_split, text_bucket
-from nlp.linear import HEADS, binary_targets
+from nlp.linear import binary_targets
 from nlp.results import INTENTS, SENTIMENTS
 
 __all__ = ["TrainConfig", "train_encoder"]
@@ -138,7 +139,7 @@ def _example(
     from nlp.doc import make_doc
 
     doc = make_doc(text)
-    clauses = tuple(doc.text[c.start : c.end] for c in doc.clauses) or (doc.text,)
+    clauses = clause_texts(doc)
     if len(clauses) == 1:
         return clauses, [SENTIMENTS.index(sentiment) if sentiment != "mixed" else IGNORE]
     targets = [IGNORE] * len(clauses)
@@ -391,7 +392,6 @@ def train_encoder(
     heads = {f"heads.{k}": v.contiguous() for k, v in model.heads.state_dict().items()}
     save_file(heads, str(out_dir / HEADS_FILE))
     labels = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
-    assert set(labels) == set(HEADS)
     meta = {"name": config.name, "labels": labels, "binary": binary,
             "max_length": config.model.max_length}  # fmt: skip
     (out_dir / KOE_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")

@@ -112,17 +112,20 @@ A BERT encoder ({model["num_layers"]} layers, hidden {model["hidden_size"]},
 {model["num_heads"]} heads, {summary["parameters"]:,} parameters, {size:.1f} MB of safetensors)
 with a Japanese word tokenizer (`BertJapaneseTokenizer`: MeCab via fugashi + unidic-lite,
 then WordPiece over a vocabulary of {model["vocab_size"]:,} built from the training texts).
-Base checkpoint: {base}. Heads over the mean-pooled tokens:
+Base checkpoint: {base}. A comment is encoded once, as its clauses in a row; the comment
+vector is the mean of all token states, each clause vector the mean of its own tokens'
+states (in context). Heads:
 
-- **sentiment** (positive / negative / neutral / mixed) — trained on whole comments *and*
-  on single clauses (a clause carrying one labelled theme gets that theme's polarity;
-  chABSA sentences), so it also scores clauses: the `encoder.v1` backend uses it for the
-  clause scores behind per-theme polarity and "mixed";
+- **sentiment** (positive / negative / neutral / mixed) — reads the comment vector *and*
+  every clause vector; clause targets come from single-clause comments and from clauses
+  that carry exactly one labelled theme (that theme's polarity). The `encoder.v1`
+  backend uses the clause scores behind per-theme polarity and "mixed";
 - **intent** (praise / complaint / suggestion / question / other);
 - **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
 
-In koe's `accurate` profile its probabilities are averaged with the linear model's
-(`linear-ja-v1`) and its clause scores blended with the lexicon's; evidence spans, PII and
+In koe's `accurate` profile (the default) its probabilities are averaged with the linear
+model's (`linear-ja-v1`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
+of the two), and its clause scores blended with the lexicon's; evidence spans, PII and
 rule alerts stay rule-based.
 
 ## Data

@@ -9,15 +9,30 @@ Several models are averaged: the ensemble of both is the ``accurate`` profile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from nlp.doc import Doc
 from nlp.errors import ConfigError
 from nlp.linear import LinearCommentModel, resolve_model_dir
 
-__all__ = ["CommentModel", "EnsembleCommentModel", "load_comment_model"]
+__all__ = [
+    "KOE_FILE",
+    "CommentModel",
+    "EnsembleCommentModel",
+    "is_encoder_dir",
+    "load_comment_model",
+]
 
 Probabilities = dict[str, list[dict[str, float]]]
+
+#: the file that marks an encoder model directory (head labels, binary names, length)
+KOE_FILE = "koe.json"
+
+
+def is_encoder_dir(path: Path) -> bool:
+    """Whether a directory holds an encoder comment model (not a linear one)."""
+    return (path / KOE_FILE).is_file()
 
 
 class CommentModel(Protocol):
@@ -79,7 +94,7 @@ def load_comment_model(
         models = [load_comment_model(name, quantize=quantize) for name in names]
         return models[0] if len(models) == 1 else EnsembleCommentModel(models, weights)
     directory = resolve_model_dir(names)
-    if (directory / "koe.json").is_file():
+    if is_encoder_dir(directory):
         from nlp.encoder import load_encoder  # torch is imported only when needed
 
         return load_encoder(names, quantize)

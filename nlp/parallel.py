@@ -73,8 +73,8 @@ def one_torch_thread() -> None:
 
 def _init_worker(config: PipelineConfig) -> None:
     global _worker_pipeline
+    _worker_pipeline = Pipeline(config)  # imports torch if the config needs it
     one_torch_thread()
-    _worker_pipeline = Pipeline(config)
 
 
 def _analyze_chunk(chunk: list[InputRecord]) -> list[CommentAnalysis]:

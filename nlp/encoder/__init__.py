@@ -4,6 +4,7 @@ Importing this package needs torch and transformers; ``nlp`` imports it only whe
 pipeline config names an encoder model or the ``encoder.v1`` backend.
 """
 
-from nlp.encoder.model import EncoderCommentModel, is_encoder_dir, load_encoder
+from nlp.comment_model import is_encoder_dir
+from nlp.encoder.model import EncoderCommentModel, load_encoder
 
 __all__ = ["EncoderCommentModel", "is_encoder_dir", "load_encoder"]

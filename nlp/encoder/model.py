@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nlp.comment_model import KOE_FILE
 from nlp.doc import Doc, make_doc
 from nlp.errors import ModelLoadError
 from nlp.linear import resolve_model_dir
@@ -43,13 +44,11 @@ __all__ = [
     "auto_model",
     "clause_texts",
     "encode_clauses",
-    "is_encoder_dir",
     "load_encoder",
 ]
 
 logger = logging.getLogger(__name__)
 
-KOE_FILE = "koe.json"
 HEADS_FILE = "heads.safetensors"
 
 
@@ -106,11 +105,6 @@ def pad_batch(
         mask[row, : len(ids)] = 1
         clause_ids[row, : len(ids)] = torch.tensor(owners)
     return input_ids, mask, clause_ids
-
-
-def is_encoder_dir(path: Path) -> bool:
-    """Whether a directory holds an encoder comment model (not a linear one)."""
-    return (path / KOE_FILE).is_file()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from nlp.comment_model import KOE_FILE
 from nlp.encoder.model import (
     HEADS_FILE,
-    KOE_FILE,
     CommentEncoder,
     auto_model,
     clause_texts,

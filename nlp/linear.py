@@ -2,17 +2,19 @@
 
 It decides the comment-level sentiment (4 labels) and intent (5 labels), and gives a
 probability for "needs follow-up" (alert) and for each theme; the pipeline adds those to
-the rule-based alerts and theme cues. Weights are stored without pickle:
-``model.safetensors`` (idf; one coefficient matrix and intercept per multi-class head,
-one row per binary head), ``vocab.json`` and ``config.json``.
-Train with ``scripts/train_linear.py``.
+the rule-based alerts and theme cues. The binary heads also read the comment's mean word
+vector (:mod:`nlp.wordvec`), which carries them past the wordings seen in training.
+Weights are stored without pickle: ``model.safetensors`` (idf; one coefficient matrix and
+intercept per multi-class head, one row per binary head, plus ``binary.coef_dense`` for
+the word vector), ``vocab.json`` and ``config.json``. Train with
+``scripts/train_linear.py``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ import numpy as np
 from nlp.doc import Doc
 from nlp.errors import ModelLoadError
 from nlp.text import normalize
+from nlp.tokenize import Token, tokenize
+from nlp.wordvec import WordVectors, load_word_vectors
 
 __all__ = ["HEADS", "LinearCommentModel", "binary_targets", "resolve_model_dir", "train_linear"]
 
@@ -54,6 +58,8 @@ class LinearCommentModel:
     vectorizer: Any  # a fitted sklearn TfidfVectorizer (vocabulary and idf set)
     heads: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]]
     binary: tuple[tuple[str, ...], np.ndarray, np.ndarray]
+    #: word vectors and the binary heads' weights on the scaled mean vector (or ``None``)
+    wordvec: tuple[WordVectors, float, np.ndarray] | None = None
 
     @classmethod
     def load(cls, name_or_path: str) -> LinearCommentModel:
@@ -76,11 +82,15 @@ class LinearCommentModel:
             for head, labels in config["labels"].items()
         }
         binary = (tuple(config["binary"]), tensors["binary.coef"], tensors["binary.intercept"])
-        return cls(config.get("name", directory.name), vectorizer, heads, binary)
+        wordvec = None
+        if spec := config.get("wordvec"):
+            vectors = load_word_vectors(resolve_model_dir(spec["model"]))
+            wordvec = (vectors, float(spec["scale"]), tensors["binary.coef_dense"])
+        return cls(config.get("name", directory.name), vectorizer, heads, binary, wordvec)
 
     def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
-        """:meth:`predict_proba` of the docs' original texts."""
-        return self.predict_proba([doc.norm.original for doc in docs])
+        """:meth:`predict_proba` of the docs' original texts (their tokens reused)."""
+        return self._predict([d.norm.text for d in docs], lambda: [d.tokens for d in docs])
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
         """Per head, one ``{label: probability}`` per text.
@@ -88,7 +98,13 @@ class LinearCommentModel:
         Multi-class heads (``sentiment``, ``intent``) sum to one; the ``binary`` head maps
         each binary label (``alert``, ``theme:<id>``) to its own probability.
         """
-        features = self.vectorizer.transform([normalize(t).text for t in texts])
+        normalized = [normalize(t).text for t in texts]
+        return self._predict(normalized, lambda: [tokenize(t) for t in normalized])
+
+    def _predict(
+        self, normalized: Sequence[str], tokens: Callable[[], list[list[Token]]]
+    ) -> dict[str, list[dict[str, float]]]:
+        features = self.vectorizer.transform(normalized)
         out: dict[str, list[dict[str, float]]] = {}
         for head, (labels, coef, intercept) in self.heads.items():
             logits = _logits(features, coef, intercept)
@@ -97,7 +113,11 @@ class LinearCommentModel:
             probs /= probs.sum(axis=1, keepdims=True)
             out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
         names, coef, intercept = self.binary
-        probs = 1.0 / (1.0 + np.exp(-_logits(features, coef, intercept)))
+        logits = _logits(features, coef, intercept)
+        if self.wordvec is not None:
+            vectors, scale, coef_dense = self.wordvec
+            logits += scale * vectors.embed_many(tokens()) @ coef_dense.T
+        probs = 1.0 / (1.0 + np.exp(-logits))
         out["binary"] = [dict(zip(names, map(float, row), strict=True)) for row in probs]
         return out
 
@@ -116,10 +136,21 @@ def _logits(features: Any, coef: np.ndarray, intercept: np.ndarray) -> np.ndarra
 
 
 def train_linear(
-    records: Sequence[dict[str, Any]], out_dir: Path, *, name: str, c: float = 10.0
+    records: Sequence[dict[str, Any]],
+    out_dir: Path,
+    *,
+    name: str,
+    c: float = 10.0,
+    wordvec: str | None = None,
+    wordvec_scale: float = 2.0,
 ) -> dict[str, Any]:
-    """Fit the model on labelled records and write it to ``out_dir``; return its config."""
+    """Fit the model on labelled records and write it to ``out_dir``; return its config.
+
+    ``wordvec`` (a word-vector directory or a name under ``models/``) adds the comment's
+    mean word vector, times ``wordvec_scale``, to the binary heads' features.
+    """
     from safetensors.numpy import save_file
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -137,20 +168,30 @@ def train_linear(
         weights = [records[i].get("weight", 1.0) for i in rows_with]
         clf.fit(features[rows_with], [records[i][head] for i in rows_with], sample_weight=weights)
         labels[head] = [str(label) for label in clf.classes_]
-        tensors[f"{head}.coef"] = np.ascontiguousarray(clf.coef_, np.float32)
-        tensors[f"{head}.intercept"] = np.ascontiguousarray(clf.intercept_, np.float32)
+        coef, intercept = clf.coef_, clf.intercept_
+        if len(labels[head]) == 2:  # sklearn keeps one row (logit of the 2nd class)
+            coef, intercept = np.vstack([0 * coef, coef]), np.concatenate([[0.0], intercept])
+        tensors[f"{head}.coef"] = np.ascontiguousarray(coef, np.float32)
+        tensors[f"{head}.intercept"] = np.ascontiguousarray(intercept, np.float32)
     # Binary heads learn from comments with theme labels (not from polarity-only rows).
     labelled = [i for i, r in enumerate(records) if "themes" in r]
     binary = binary_targets([records[i] for i in labelled])
+    n_features = features.shape[1]
+    binary_features = features[labelled]
+    if wordvec is not None:
+        vectors = load_word_vectors(resolve_model_dir(wordvec))
+        texts = [normalize(records[i]["text"]).text for i in labelled]
+        dense = wordvec_scale * vectors.embed_many([tokenize(t) for t in texts])
+        binary_features = hstack([binary_features, csr_matrix(dense)]).tocsr()
     rows, biases = [], []
     for targets in binary.values():
-        clf = LogisticRegression(C=c, max_iter=5000).fit(features[labelled], targets)
+        clf = LogisticRegression(C=c, max_iter=5000).fit(binary_features, targets)
         rows.append(clf.coef_[0])
         biases.append(clf.intercept_[0])
-    n_features = features.shape[1]
-    tensors["binary.coef"] = np.ascontiguousarray(
-        np.vstack(rows or [np.zeros(n_features)]), np.float32
-    )
+    coef = np.vstack(rows or [np.zeros(binary_features.shape[1])])
+    tensors["binary.coef"] = np.ascontiguousarray(coef[:, :n_features], np.float32)
+    if wordvec is not None:
+        tensors["binary.coef_dense"] = np.ascontiguousarray(coef[:, n_features:], np.float32)
     tensors["binary.intercept"] = np.ascontiguousarray(biases or [-10.0], np.float32)
     binary = binary or {"none": []}  # keeps the tensors non-empty; never predicted
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,6 +201,8 @@ def train_linear(
     config = {"name": name, "vectorizer": vectorizer_params, "labels": labels,
               "binary": list(binary), "C": c, "n_train": len(records),
               "n_features": len(vocab)}  # fmt: skip
+    if wordvec is not None:
+        config["wordvec"] = {"model": wordvec, "scale": wordvec_scale}
     (out_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return config
 

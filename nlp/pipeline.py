@@ -61,7 +61,7 @@ class PipelineConfig(BaseModel):
     #: trained comment model (a directory, or a name under ``models/``) that decides the
     #: comment's sentiment and intent; several are averaged; ``None`` derives them from
     #: the clause scores
-    comment_model: str | tuple[str, ...] | None = "linear-ja-v1"
+    comment_model: str | tuple[str, ...] | None = "linear-ja-v2"
     #: weights of several comment models (default: equal)
     comment_model_weights: tuple[float, ...] = ()
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)
@@ -191,9 +191,9 @@ class Pipeline:
         probs = self.comment_model.predict_docs([p.doc for p in chunk])
         return [
             _Predicted(
-                SentimentScores(**{k: round(v, 4) for k, v in sentiment.items()}),
+                SentimentScores(**{k: round(sentiment.get(k, 0.0), 4) for k in SENTIMENTS}),
                 cast(Intent, max(intent, key=intent.__getitem__)),
-                binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
+                binary.get("alert", 0.0) >= _ALERT_THRESHOLD,
                 {k[6:]: v for k, v in binary.items() if k.startswith("theme:")},
             )
             for sentiment, intent, binary in zip(
@@ -247,8 +247,10 @@ class _Predicted:
     themes: dict[str, float]
 
 
-#: probability above which the comment model's alert and theme judgements are added
+#: probability above which the comment model's theme judgements are added
 _MODEL_THRESHOLD = 0.5
+#: probability above which the comment model flags a comment the rules did not
+_ALERT_THRESHOLD = 0.5
 #: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl)
 _MODEL_VETO = 0.05
 

@@ -25,7 +25,7 @@ def _accurate(encoder: str) -> dict[str, Any]:
     return {
         "sentiment_backend": "encoder.v1",
         "sentiment_options": {"model": encoder},
-        "comment_model": ("linear-ja-v1", encoder),
+        "comment_model": ("linear-ja-v2", encoder),
         # chosen on data/tune.jsonl (0.0–0.5 tried): more encoder weight loses accuracy
         "comment_model_weights": (0.8, 0.2),
     }
@@ -33,7 +33,7 @@ def _accurate(encoder: str) -> dict[str, Any]:
 
 PROFILES: dict[str, dict[str, Any]] = {
     "fast": {"comment_model": None},
-    "standard": {"comment_model": "linear-ja-v1"},
+    "standard": {"comment_model": "linear-ja-v2"},
     "accurate": _accurate(DEFAULT_ENCODER),
 }
 

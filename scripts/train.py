@@ -124,7 +124,7 @@ states (in context). Heads:
 - **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
 
 In koe's `accurate` profile (the default) its probabilities are averaged with the linear
-model's (`linear-ja-v1`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
+model's (`linear-ja-v2`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
 of the two), and its clause scores blended with the lexicon's; evidence spans, PII and
 rule alerts stay rule-based.
 

@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v1]
-       [--output models/linear-ja-v1] [--c 10]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v2]
+       [--output models/linear-ja-v2] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
@@ -31,9 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", nargs="*", type=Path)
-    parser.add_argument("--name", default="linear-ja-v1")
+    parser.add_argument("--name", default="linear-ja-v2")
     parser.add_argument("--output", type=Path)
     parser.add_argument("--c", type=float, default=10.0)
+    parser.add_argument("--wordvec", default="chive-ja-20k",
+                        help="word vectors for the theme and alert heads; '' for none")  # fmt: skip
+    parser.add_argument("--wordvec-scale", type=float, default=2.0)
     parser.add_argument(
         "--polarity",
         type=Path,
@@ -53,8 +56,10 @@ def main() -> None:
         records += [{"text": t, "sentiment": label, "weight": weight} for t, label in rows]
     out = args.output or ROOT / "models" / args.name
     started = time.perf_counter()
-    config = train_linear(records, out, name=args.name, c=args.c)
+    wordvec = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale}
+    config = train_linear(records, out, name=args.name, c=args.c, **wordvec)
     config["polarity_weight"] = args.polarity_weight if args.polarity else None
+    config["n_comments"] = sum("weight" not in r for r in records)
     seconds = round(time.perf_counter() - started, 1)
     metrics = {"train_seconds": seconds, "train_files": [p.name for p in files]}
     for split in ("dev", "tune"):
@@ -77,8 +82,17 @@ def main() -> None:
 def _row(name: str, m: dict) -> str:
     return (
         f"| {name} | {m['sentiment_macro_f1']:.3f} | {m['sentiment_accuracy']:.3f} "
-        f"| {m['intent_accuracy']:.3f} |"
+        f"| {m['intent_accuracy']:.3f} | {m['theme_micro_f1']:.3f} "
+        f"| {m['theme_polarity_accuracy']:.3f} | {m['alert_recall']:.3f} "
+        f"| {m['alert_false_rate']:.3f} |"
     )
+
+
+def _wordvec(config: dict) -> str:
+    spec = config.get("wordvec")
+    if not spec:
+        return "off for this model"
+    return f"`models/{spec['model']}`, chiVe vectors, scaled by {spec['scale']}"
 
 
 def model_card(config: dict, metrics: dict) -> str:
@@ -96,12 +110,16 @@ def model_card(config: dict, metrics: dict) -> str:
 Character 1–3-gram TF-IDF (`char_wb`, {config["n_features"]:,} features) + logistic
 regression (C={config["C"]}): multi-class heads for comment **sentiment** (positive /
 negative / neutral / mixed) and **intent** (praise / complaint / suggestion / question /
-other), and binary heads for **alert** and each **theme**. In the pipeline the binary
-heads add alerts and themes the rules missed (probability ≥ 0.5, no evidence span) and
-drop cue-matched themes under 0.05; clause scores, evidence and PII stay rule-based, and
-a theme takes the comment label unless the comment is mixed (then its clauses decide).
+other), and binary heads for **alert** and each **theme**. The binary heads also read
+the comment's mean word vector ({_wordvec(config)}),
+which carries them to wordings unlike the training comments.
 
-- Training data: `data/train/*.jsonl`, {config["n_train"]:,} Japanese employee-survey and
+In the pipeline the binary heads add alerts and themes the rules missed (probability
+≥ 0.5, no evidence span) and drop cue-matched themes under 0.05; clause scores, evidence
+and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
+(then its clauses decide).
+
+- Training data: `data/train/*.jsonl`, {config["n_comments"]:,} Japanese employee-survey and
   customer-feedback comments written for koe (see `data/DATASHEET.md`); no dev or tune
   comment is in it (checked by `tests/test_data.py`).
   Plus, for the sentiment head only, the 70 % of the chABSA sentences (financial reports,
@@ -109,12 +127,13 @@ a theme takes the comment label unless the comment is mixed (then its clauses de
   they teach it Japanese evaluative vocabulary beyond our comments.
   Trained in {metrics["train_seconds"]} s on CPU.
 - Weights: `model.safetensors` (idf, coefficients, intercepts) + `vocab.json`; no pickle.
+  The word vectors are loaded from their own directory (named in `config.json`).
 - Reproduce: `python scripts/train_linear.py` (deterministic).
 
 ## Metrics (full pipeline with this model)
 
-| set | sentiment macro-F1 | sentiment accuracy | intent accuracy |
-|---|---|---|---|
+| set | sentiment F1 | sentiment acc. | intent acc. | theme F1 | theme pol. | alerts | false |
+|---|---|---|---|---|---|---|---|
 {_row("dev (450)", dev)}
 {_row("tune (330)", tune)}
 
@@ -134,9 +153,11 @@ Dev sentiment accuracy per phenomenon: {tags}.
 Comment-level labels for Japanese survey and review comments, as the default of
 `koe analyze` and the API. The training and evaluation comments were written for koe by
 a small number of writers, so scores on real survey exports will be lower; the model
-knows no words it has not seen as character n-grams, and it can disagree with the clause
+knows words it has not seen only through their character n-grams and, for themes and
+alerts, their word vectors; it can disagree with the clause
 scores shown next to it (the label is the model's, the clause evidence the lexicon's).
-License: Apache-2.0, like the data it was trained on.
+License: Apache-2.0, like the data it was trained on (the word vectors: see
+`models/chive-ja-20k/README.md`).
 """
 
 

@@ -67,3 +67,15 @@ def test_linear_fast_logits_match_the_matrix_product(tiny_model_dir):
     _, coef, intercept = model.heads["sentiment"]
     expected = features @ coef.T + intercept
     assert np.allclose(_logits(features, coef, intercept), expected, atol=1e-5)
+
+
+def test_linear_two_label_head_gives_both_probabilities(tmp_path):
+    # e.g. retraining on binary polarity data: two sentiment labels only
+    records = [{"text": t, "sentiment": s, "intent": i} for t, s, i in TINY if s != "mixed"]
+    records = [r for r in records if r["sentiment"] in ("positive", "negative")]
+    train_linear(records, tmp_path, name="binary")
+    probs = LinearCommentModel.load(str(tmp_path)).predict_proba(["最高です", "最悪です"])
+    assert [max(p, key=p.get) for p in probs["sentiment"]] == ["positive", "negative"]
+    assert all(abs(sum(p.values()) - 1) < 1e-5 for p in probs["sentiment"])
+    pipe = Pipeline(PipelineConfig(comment_model=str(tmp_path)))
+    assert [r.sentiment for r in pipe.analyze(["最高です", "最悪です"])] == ["positive", "negative"]

@@ -166,11 +166,12 @@ class _Clause:
     def _good_news(self, p: int, n: int) -> bool:
         """Whether the cue is told as good news.
 
-        Every polar word of the clause is positive or, where the clause is about how a
-        case was handled (窓口, 対応), every polar word but the cue itself.
+        The clause has polar words and every one is positive or, where the clause is about
+        how a case was handled (窓口, 対応), every polar word but the cue itself. (A model's
+        positive clause score alone is not enough: it knows nothing of incidents.)
         """
         items = self.score.items
-        if self.score.score > 0 and all(x.score > 0 for x in items):
+        if items and self.score.score > 0 and all(x.score > 0 for x in items):
             return True
         if not self.has_topic:
             return False

@@ -61,3 +61,13 @@ def test_alerts_cue_file_is_tidy():
     assert set(cues.cues) == {"harassment", "self_harm", "safety", "compliance", "threat"}
     for phrases in cues.cues.values():
         assert list(phrases) == sorted(phrases) and len(set(phrases)) == len(phrases)
+
+
+def test_a_positive_model_score_without_polar_words_is_not_good_news():
+    from nlp.alerts import detect_alert
+    from nlp.doc import make_doc
+    from nlp.sentiment import ClauseScore
+
+    doc = make_doc("実際は有給扱いにして出勤しています")
+    model_says_positive = [ClauseScore(score=0.8) for _ in doc.clauses]
+    assert detect_alert(doc, model_says_positive).reasons == ["compliance"]

@@ -17,7 +17,7 @@ __all__ = ["DEFAULT_ENCODER", "DEFAULT_PROFILE", "PROFILES", "profile_config"]
 
 DEFAULT_ENCODER = "bert-ja-v1"
 #: the profile of ``nlp.analyze``, ``koe analyze`` and the API unless told otherwise: the
-#: best on tune, dev and chABSA, at ~1,400 comments/s on 2 cores
+#: best on tune, dev and chABSA, at ~800–1,000 comments/s on 2 cores
 DEFAULT_PROFILE = "accurate"
 
 

@@ -89,7 +89,7 @@ class LinearCommentModel:
         return cls(config.get("name", directory.name), vectorizer, heads, binary, wordvec)
 
     def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
-        """:meth:`predict_proba` of the docs' original texts (their tokens reused)."""
+        """:meth:`predict_proba` of the docs, reusing their normalised text and tokens."""
         return self._predict([d.norm.text for d in docs], lambda: [d.tokens for d in docs])
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:

@@ -193,7 +193,7 @@ class Pipeline:
             _Predicted(
                 SentimentScores(**{k: round(sentiment.get(k, 0.0), 4) for k in SENTIMENTS}),
                 cast(Intent, max(intent, key=intent.__getitem__)),
-                binary.get("alert", 0.0) >= _ALERT_THRESHOLD,
+                binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
                 {k[6:]: v for k, v in binary.items() if k.startswith("theme:")},
             )
             for sentiment, intent, binary in zip(
@@ -247,10 +247,8 @@ class _Predicted:
     themes: dict[str, float]
 
 
-#: probability above which the comment model's theme judgements are added
+#: probability above which the comment model's alert and theme judgements are added
 _MODEL_THRESHOLD = 0.5
-#: probability above which the comment model flags a comment the rules did not
-_ALERT_THRESHOLD = 0.5
 #: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl)
 _MODEL_VETO = 0.05
 

@@ -49,7 +49,10 @@ class CommentModel(Protocol):
 
 
 class EnsembleCommentModel:
-    """The weighted mean of several models' probabilities (binary: labels all have)."""
+    """The weighted mean of several models' probabilities.
+
+    Each head is averaged over the models that have it, binary labels over those all have.
+    """
 
     def __init__(self, models: Sequence[CommentModel], weights: Sequence[float] = ()) -> None:
         self.models = list(models)
@@ -64,13 +67,18 @@ class EnsembleCommentModel:
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Average each head's probabilities over the models."""
         outputs = [m.predict_docs(docs) for m in self.models]
-        total = sum(self.weights)
         averaged: Probabilities = {}
         for head in ("sentiment", "intent", "binary"):
-            rows = zip(*(out[head] for out in outputs), strict=True)
+            having = [(w, out[head]) for w, out in zip(self.weights, outputs, strict=True)
+                      if head in out]  # fmt: skip
+            if not having:
+                continue
+            weights = [w for w, _ in having]
+            total = sum(weights) or 1.0
+            rows = zip(*(probs for _, probs in having), strict=True)
             averaged[head] = [
                 {
-                    k: sum(w * r[k] for w, r in zip(self.weights, row, strict=True)) / total
+                    k: sum(w * r[k] for w, r in zip(weights, row, strict=True)) / total
                     for k in set.intersection(*map(set, row))
                 }
                 for row in rows
@@ -78,7 +86,7 @@ class EnsembleCommentModel:
         # A follow-up flag favours recall: the most alarmed model decides.
         for i, row in enumerate(averaged["binary"]):
             if "alert" in row:
-                row["alert"] = max(out["binary"][i]["alert"] for out in outputs)
+                row["alert"] = max(out["binary"][i].get("alert", 0.0) for out in outputs)
         return averaged
 
 

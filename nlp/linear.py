@@ -164,6 +164,11 @@ def train_linear(
     labels: dict[str, list[str]] = {}
     for head in HEADS:  # each head learns from the records that have its label
         rows_with = [i for i, r in enumerate(records) if r.get(head)]
+        if len({records[i][head] for i in rows_with}) < 2:
+            if head == "sentiment":
+                raise ValueError("training needs comments of at least two sentiment labels")
+            logger.warning("no %s head: fewer than two %s labels in the data", head, head)
+            continue  # the pipeline falls back to its rules for this field
         clf = LogisticRegression(C=c, max_iter=5000)
         weights = [records[i].get("weight", 1.0) for i in rows_with]
         clf.fit(features[rows_with], [records[i][head] for i in rows_with], sample_weight=weights)

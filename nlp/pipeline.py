@@ -192,12 +192,15 @@ class Pipeline:
         return [
             _Predicted(
                 SentimentScores(**{k: round(sentiment.get(k, 0.0), 4) for k in SENTIMENTS}),
-                cast(Intent, max(intent, key=intent.__getitem__)),
+                cast(Intent, max(intent, key=intent.__getitem__)) if intent else None,
                 binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
                 {k[6:]: v for k, v in binary.items() if k.startswith("theme:")},
             )
             for sentiment, intent, binary in zip(
-                probs["sentiment"], probs["intent"], probs["binary"], strict=True
+                probs["sentiment"],
+                probs.get("intent") or [{}] * len(chunk),
+                probs["binary"],
+                strict=True,
             )
         ]
 
@@ -232,7 +235,7 @@ class Pipeline:
             sentiment=label,
             probabilities=probabilities,
             themes=[*matches, *implied_themes(matcher.pack, alert, matches)],
-            intent=predicted.intent if predicted else detect_intent(doc, label, scores),
+            intent=(predicted and predicted.intent) or detect_intent(doc, label, scores),
             alert=alert,
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,
@@ -242,7 +245,7 @@ class Pipeline:
 @dataclass(frozen=True, slots=True)
 class _Predicted:
     scores: SentimentScores
-    intent: Intent
+    intent: Intent | None  # None: the model has no intent head
     alert: bool
     themes: dict[str, float]
 

@@ -88,6 +88,16 @@ def _row(name: str, m: dict) -> str:
     )
 
 
+def _training_data(config: dict, metrics: dict) -> str:
+    files = metrics["train_files"]
+    n = f"{config['n_comments']:,}"
+    if files == sorted(p.name for p in (ROOT / "data" / "train").glob("*.jsonl")):
+        return (f"`data/train/*.jsonl`, {n} Japanese employee-survey and\n"
+                "  customer-feedback comments written for koe (see `data/DATASHEET.md`); no\n"
+                "  dev or tune comment is in it (checked by `tests/test_data.py`).")  # fmt: skip
+    return f"{n} comments from {', '.join(f'`{f}`' for f in files)}."
+
+
 def _wordvec(config: dict) -> str:
     spec = config.get("wordvec")
     if not spec:
@@ -119,9 +129,7 @@ In the pipeline the binary heads add alerts and themes the rules missed (probabi
 and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
 (then its clauses decide).
 
-- Training data: `data/train/*.jsonl`, {config["n_comments"]:,} Japanese employee-survey and
-  customer-feedback comments written for koe (see `data/DATASHEET.md`); no dev or tune
-  comment is in it (checked by `tests/test_data.py`).
+- Training data: {_training_data(config, metrics)}
   Plus, for the sentiment head only, the 70 % of the chABSA sentences (financial reports,
   CC BY 4.0, `data/chabsa/`) not held out, at sample weight {config.get("polarity_weight")}:
   they teach it Japanese evaluative vocabulary beyond our comments.

@@ -79,3 +79,22 @@ def test_linear_two_label_head_gives_both_probabilities(tmp_path):
     assert all(abs(sum(p.values()) - 1) < 1e-5 for p in probs["sentiment"])
     pipe = Pipeline(PipelineConfig(comment_model=str(tmp_path)))
     assert [r.sentiment for r in pipe.analyze(["最高です", "最悪です"])] == ["positive", "negative"]
+
+
+def test_linear_without_intent_labels_leaves_intent_to_the_rules(tmp_path, tiny_model_dir):
+    # e.g. retraining from a CSV with text,sentiment only
+    records = [{"text": t, "sentiment": s} for t, s, _ in TINY]
+    config = train_linear(records, tmp_path, name="no-intent")
+    assert set(config["labels"]) == {"sentiment"}
+    probs = LinearCommentModel.load(str(tmp_path)).predict_proba(["最悪です"])
+    assert "intent" not in probs
+    pipe = Pipeline(PipelineConfig(comment_model=str(tmp_path)))
+    result = pipe.analyze(["研修はありますか"])[0]
+    assert result.error is None and result.intent == "question"
+    both = Pipeline(PipelineConfig(comment_model=(str(tmp_path), str(tiny_model_dir))))
+    assert both.analyze(["最悪です"])[0].intent == "complaint"  # from the model that has it
+
+
+def test_linear_needs_two_sentiment_labels(tmp_path):
+    with pytest.raises(ValueError, match="two sentiment labels"):
+        train_linear([{"text": "良い", "sentiment": "positive"}] * 3, tmp_path, name="one")

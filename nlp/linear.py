@@ -158,7 +158,8 @@ def train_linear(
         "analyzer": "char_wb", "ngram_range": [1, 3], "min_df": 2, "sublinear_tf": True,
     }  # fmt: skip
     vectorizer = TfidfVectorizer(**{**vectorizer_params, "ngram_range": (1, 3)})
-    features = vectorizer.fit_transform([normalize(r["text"]).text for r in records])
+    texts = [normalize(r["text"]).text for r in records]
+    features = vectorizer.fit_transform(texts)
     # C order: sklearn's coefficients are Fortran-ordered and safetensors writes raw buffers.
     tensors: dict[str, np.ndarray] = {"idf": np.ascontiguousarray(vectorizer.idf_, np.float32)}
     labels: dict[str, list[str]] = {}
@@ -185,8 +186,7 @@ def train_linear(
     binary_features = features[labelled]
     if wordvec is not None:
         vectors = load_word_vectors(resolve_model_dir(wordvec))
-        texts = [normalize(records[i]["text"]).text for i in labelled]
-        dense = wordvec_scale * vectors.embed_many([tokenize(t) for t in texts])
+        dense = wordvec_scale * vectors.embed_many([tokenize(texts[i]) for i in labelled])
         binary_features = hstack([binary_features, csr_matrix(dense)]).tocsr()
     rows, biases = [], []
     for targets in binary.values():

@@ -20,12 +20,17 @@ import numpy as np
 from nlp.errors import ModelLoadError
 from nlp.tokenize import Token
 
-__all__ = ["CONTENT_POS", "VOCAB_FILE", "WEIGHTS_FILE", "WordVectors", "load_word_vectors"]
+__all__ = ["VOCAB_FILE", "WEIGHTS_FILE", "WordVectors", "is_content", "load_word_vectors"]
 
 WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.json"
 #: UniDic parts of speech whose words carry what a comment is about
-CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞"})
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞"})
+
+
+def is_content(token: Token) -> bool:
+    """Whether a token is a content word that has a vector (numerals do not count)."""
+    return token.pos1 in _CONTENT_POS and token.pos2 != "数詞"
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class WordVectors:
         found = [
             row
             for t in tokens
-            if t.pos1 in CONTENT_POS and t.pos2 != "数詞"
+            if is_content(t)
             if (row := self.rows.get(t.lemma, self.rows.get(t.surface))) is not None
         ]
         if not found:

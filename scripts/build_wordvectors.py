@@ -28,7 +28,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from nlp.tokenize import tokenize
-from nlp.wordvec import CONTENT_POS, VOCAB_FILE, WEIGHTS_FILE
+from nlp.wordvec import VOCAB_FILE, WEIGHTS_FILE, is_content
 
 ROOT = Path(__file__).resolve().parent.parent
 _WORD = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆A-Za-z0-9]{1,12}$")
@@ -102,7 +102,7 @@ def lookup_words(rows: dict[str, int]) -> Iterator[tuple[str, int]]:
         if not _WORD.match(word):
             continue
         tokens = tokenize(word)
-        if len(tokens) != 1 or tokens[0].pos1 not in CONTENT_POS or tokens[0].pos2 == "数詞":
+        if len(tokens) != 1 or not is_content(tokens[0]):
             continue
         if word in (tokens[0].lemma, tokens[0].surface):
             yield word, rows[word]

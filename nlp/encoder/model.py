@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +44,7 @@ __all__ = [
     "auto_model",
     "clause_texts",
     "encode_clauses",
+    "in_length_order",
     "load_encoder",
 ]
 
@@ -179,7 +180,7 @@ class EncoderCommentModel:
         keys = [clause_texts(doc) for doc in docs]
         with self._lock:
             outputs = {k: self._cache[k] for k in keys if k in self._cache}
-            todo = sorted(set(keys) - set(outputs), key=lambda k: sum(map(len, k)))
+            todo = in_length_order(set(keys) - set(outputs))
             for start in range(0, len(todo), self.batch_size):
                 outputs.update(self._forward(todo[start : start + self.batch_size]))
             self._cache = outputs
@@ -225,6 +226,15 @@ class EncoderCommentModel:
         return [
             list(o.clause_sentiment[:, pos] - o.clause_sentiment[:, neg]) for o in self.run(docs)
         ]
+
+
+def in_length_order(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Comments (clause tuples) by length, ties by text: batches never depend on set order.
+
+    Dynamic int8 quantisation scales activations per batch, so a comment's scores depend
+    on its batch-mates; a fixed order gives the same scores in every process.
+    """
+    return sorted(keys, key=lambda k: (sum(map(len, k)), k))
 
 
 def auto_model(directory: Path) -> Any:

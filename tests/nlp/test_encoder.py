@@ -111,6 +111,13 @@ def test_quantized_model_stays_close(tiny_encoder):
         assert abs(p - quant["sentiment"][0][label]) < 0.1
 
 
+def test_batches_are_formed_in_a_fixed_order():
+    from nlp.encoder.model import in_length_order
+
+    keys = {("bb",), ("a", "a"), ("aa",), ("c",), ("ab",)}
+    assert in_length_order(keys) == [("c",), ("a", "a"), ("aa",), ("ab",), ("bb",)]
+
+
 def test_a_checkpoint_directory_is_one_config_value(tiny_encoder):
     config = profile_config("accurate", encoder=str(tiny_encoder))
     pipe = Pipeline(config)

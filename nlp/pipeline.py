@@ -61,7 +61,7 @@ class PipelineConfig(BaseModel):
     #: trained comment model (a directory, or a name under ``models/``) that decides the
     #: comment's sentiment and intent; several are averaged; ``None`` derives them from
     #: the clause scores
-    comment_model: str | tuple[str, ...] | None = "linear-ja-v2"
+    comment_model: str | tuple[str, ...] | None = "linear-ja-v3"
     #: weights of several comment models (default: equal)
     comment_model_weights: tuple[float, ...] = ()
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)

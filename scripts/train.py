@@ -3,7 +3,7 @@
 Usage:
   python scripts/train.py [--config configs/train.toml] [KEY=VALUE ...]
                           [--data FILE ...] [--output DIR]
-  python scripts/train.py --evaluate-only models/bert-ja-v1
+  python scripts/train.py --evaluate-only models/bert-ja-v2
 
 KEY=VALUE are dotted overrides of the config, e.g. ``optim.epochs=3 model.num_layers=2
 model.base_model=/path/to/hf-checkpoint``. ``--data`` trains on your own labelled CSV or
@@ -124,7 +124,7 @@ states (in context). Heads:
 - **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
 
 In koe's `accurate` profile (the default) its probabilities are averaged with the linear
-model's (`linear-ja-v2`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
+model's (`linear-ja-v3`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
 of the two), and its clause scores blended with the lexicon's; evidence spans, PII and
 rule alerts stay rule-based.
 

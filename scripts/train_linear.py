@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v2]
-       [--output models/linear-ja-v2] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v3]
+       [--output models/linear-ja-v3] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", nargs="*", type=Path)
-    parser.add_argument("--name", default="linear-ja-v2")
+    parser.add_argument("--name", default="linear-ja-v3")
     parser.add_argument("--output", type=Path)
     parser.add_argument("--c", type=float, default=10.0)
     parser.add_argument("--wordvec", default="chive-ja-20k",

@@ -32,7 +32,7 @@ class EncoderSentiment(SentimentBackend):
 
     def __init__(
         self,
-        model: str = "bert-ja-v1",
+        model: str = "bert-ja-v2",
         encoder_scale: float = 0.75,
         lexicon_weight: float = 1.5,
         quantize: bool = False,

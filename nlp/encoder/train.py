@@ -101,7 +101,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "bert-ja-v1"
+    name: str = "bert-ja-v2"
     seed: int = 13
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)

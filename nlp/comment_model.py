@@ -17,6 +17,8 @@ from nlp.errors import ConfigError
 from nlp.linear import LinearCommentModel, resolve_model_dir
 
 __all__ = [
+    "DEFAULT_ENCODER",
+    "DEFAULT_LINEAR",
     "KOE_FILE",
     "CommentModel",
     "EnsembleCommentModel",
@@ -25,6 +27,10 @@ __all__ = [
 ]
 
 Probabilities = dict[str, list[dict[str, float]]]
+
+#: the shipped models under ``models/`` (the one place to bump when they are retrained)
+DEFAULT_LINEAR = "linear-ja-v3"
+DEFAULT_ENCODER = "bert-ja-v2"
 
 #: the file that marks an encoder model directory (head labels, binary names, length)
 KOE_FILE = "koe.json"

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlp import __version__
 from nlp.alerts import add_theme_alerts, detect_alert, implied_themes
-from nlp.comment_model import load_comment_model
+from nlp.comment_model import DEFAULT_LINEAR, load_comment_model
 from nlp.doc import Doc, make_doc
 from nlp.errors import (
     ConfigError,
@@ -61,7 +61,7 @@ class PipelineConfig(BaseModel):
     #: trained comment model (a directory, or a name under ``models/``) that decides the
     #: comment's sentiment and intent; several are averaged; ``None`` derives them from
     #: the clause scores
-    comment_model: str | tuple[str, ...] | None = "linear-ja-v3"
+    comment_model: str | tuple[str, ...] | None = DEFAULT_LINEAR
     #: weights of several comment models (default: equal)
     comment_model_weights: tuple[float, ...] = ()
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)

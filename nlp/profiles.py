@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from nlp.comment_model import DEFAULT_ENCODER, DEFAULT_LINEAR
 from nlp.errors import ConfigError
 from nlp.pipeline import PipelineConfig
 
 __all__ = ["DEFAULT_ENCODER", "DEFAULT_PROFILE", "PROFILES", "profile_config"]
 
-DEFAULT_ENCODER = "bert-ja-v2"
 #: the profile of ``nlp.analyze``, ``koe analyze`` and the API unless told otherwise: the
 #: best on tune, dev and chABSA, at ~800–1,000 comments/s on 2 cores
 DEFAULT_PROFILE = "accurate"
@@ -25,7 +25,7 @@ def _accurate(encoder: str) -> dict[str, Any]:
     return {
         "sentiment_backend": "encoder.v1",
         "sentiment_options": {"model": encoder},
-        "comment_model": ("linear-ja-v3", encoder),
+        "comment_model": (DEFAULT_LINEAR, encoder),
         # chosen on data/tune.jsonl (0.0–0.5 tried): more encoder weight loses accuracy
         "comment_model_weights": (0.8, 0.2),
     }
@@ -33,7 +33,7 @@ def _accurate(encoder: str) -> dict[str, Any]:
 
 PROFILES: dict[str, dict[str, Any]] = {
     "fast": {"comment_model": None},
-    "standard": {"comment_model": "linear-ja-v3"},
+    "standard": {"comment_model": DEFAULT_LINEAR},
     "accurate": _accurate(DEFAULT_ENCODER),
 }
 

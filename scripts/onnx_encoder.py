@@ -41,8 +41,16 @@ import onnxruntime as ort  # type: ignore[import-untyped]
 import torch
 from onnxruntime.quantization import quantize_dynamic  # type: ignore[import-untyped]
 
+from nlp.comment_model import DEFAULT_ENCODER
 from nlp.doc import make_doc
-from nlp.encoder.model import CommentEncoder, clause_texts, encode_clauses, load_encoder, pad_batch
+from nlp.encoder.model import (
+    CommentEncoder,
+    clause_texts,
+    encode_clauses,
+    in_length_order,
+    load_encoder,
+    pad_batch,
+)
 from nlp.io import InputRecord
 from nlp.pipeline import Pipeline
 from nlp.profiles import profile_config
@@ -162,8 +170,8 @@ def measure(model: str, repeats: int) -> dict[str, Any]:
     encoder = load_encoder(model, False)  # the instance (cache key) the pipeline shares
     fp32_module = encoder.model
     int8_module = load_encoder(model, quantize=True).model
-    # As EncoderCommentModel.run: distinct clause tuples, sorted by length, batches of 64.
-    keys = sorted({clause_texts(make_doc(t)) for t in texts}, key=lambda k: sum(map(len, k)))
+    # As EncoderCommentModel.run: distinct clause tuples in its batch order, batches of 64.
+    keys = in_length_order({clause_texts(make_doc(t)) for t in texts})
     rows = [encode_clauses(encoder.tokenizer, k, encoder.max_length) for k in keys]
     size = encoder.batch_size
     batches = [
@@ -270,7 +278,7 @@ def table(result: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="bert-ja-v2")
+    parser.add_argument("--model", default=DEFAULT_ENCODER)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "onnx.json")
     args = parser.parse_args()

@@ -15,6 +15,7 @@ import json
 import time
 from pathlib import Path
 
+from nlp.comment_model import DEFAULT_LINEAR
 from nlp.evaluation import (
     evaluate,
     evaluate_polarity,
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", nargs="*", type=Path)
-    parser.add_argument("--name", default="linear-ja-v3")
+    parser.add_argument("--name", default=DEFAULT_LINEAR)
     parser.add_argument("--output", type=Path)
     parser.add_argument("--c", type=float, default=10.0)
     parser.add_argument("--wordvec", default="chive-ja-20k",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from nlp.comment_model import DEFAULT_ENCODER
 from nlp.doc import Doc
 from nlp.encoder.model import load_encoder
 from nlp.registry import sentiment_backends
@@ -32,7 +33,7 @@ class EncoderSentiment(SentimentBackend):
 
     def __init__(
         self,
-        model: str = "bert-ja-v2",
+        model: str = DEFAULT_ENCODER,
         encoder_scale: float = 0.75,
         lexicon_weight: float = 1.5,
         quantize: bool = False,

@@ -26,7 +26,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from nlp.comment_model import KOE_FILE
+from nlp.comment_model import DEFAULT_ENCODER, KOE_FILE
 from nlp.encoder.model import (
     HEADS_FILE,
     CommentEncoder,
@@ -101,7 +101,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "bert-ja-v2"
+    name: str = DEFAULT_ENCODER
     seed: int = 13
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)

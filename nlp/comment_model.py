@@ -29,7 +29,7 @@ __all__ = [
 Probabilities = dict[str, list[dict[str, float]]]
 
 #: the shipped models under ``models/`` (the one place to bump when they are retrained)
-DEFAULT_LINEAR = "linear-ja-v3"
+DEFAULT_LINEAR = "linear-ja-v4"
 DEFAULT_ENCODER = "bert-ja-v2"
 
 #: the file that marks an encoder model directory (head labels, binary names, length)
@@ -47,6 +47,11 @@ class CommentModel(Protocol):
     @property
     def name(self) -> str:
         """Identifies the model in result metadata."""
+        ...
+
+    @property
+    def reads_cues(self) -> bool:
+        """Whether its theme probabilities already weigh the theme packs' cue matches."""
         ...
 
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
@@ -69,6 +74,7 @@ class EnsembleCommentModel:
                 f"with a positive sum, got {list(weights)}"
             )
         self.name = "+".join(m.name for m in self.models)
+        self.reads_cues = any(m.reads_cues for m in self.models)
 
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Average each head's probabilities over the models."""

@@ -23,6 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from nlp.comment_model import DEFAULT_LINEAR
 from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import FeedbackError
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled
@@ -124,7 +125,7 @@ states (in context). Heads:
 - **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
 
 In koe's `accurate` profile (the default) its probabilities are averaged with the linear
-model's (`linear-ja-v3`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
+model's (`{DEFAULT_LINEAR}`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
 of the two), and its clause scores blended with the lexicon's; evidence spans, PII and
 rule alerts stay rule-based.
 

@@ -49,11 +49,6 @@ class CommentModel(Protocol):
         """Identifies the model in result metadata."""
         ...
 
-    @property
-    def reads_cues(self) -> bool:
-        """Whether its theme probabilities already weigh the theme packs' cue matches."""
-        ...
-
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Per head (``sentiment``, ``intent``, ``binary``), one mapping per doc."""
         ...
@@ -74,7 +69,6 @@ class EnsembleCommentModel:
                 f"with a positive sum, got {list(weights)}"
             )
         self.name = "+".join(m.name for m in self.models)
-        self.reads_cues = any(m.reads_cues for m in self.models)
 
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Average each head's probabilities over the models."""

@@ -3,18 +3,15 @@
 It decides the comment-level sentiment (4 labels) and intent (5 labels), and gives a
 probability for "needs follow-up" (alert) and for each theme; the pipeline adds those to
 the rule-based alerts and theme cues. The binary heads also read the comment's mean word
-vector (:mod:`nlp.wordvec`), which carries them past the wordings seen in training, and
-which themes' cues of the built-in packs match (:func:`cue_indicators`), so that they
-learn how far each theme's cues can be trusted. Weights are stored without pickle:
-``model.safetensors`` (idf; one coefficient matrix and intercept per multi-class head, one
-row per binary head, plus ``binary.coef_dense`` for the word vector and
-``binary.coef_cues`` for the cue indicators), ``vocab.json`` and ``config.json``. Train
-with ``scripts/train_linear.py``.
+vector (:mod:`nlp.wordvec`), which carries them past the wordings seen in training.
+Weights are stored without pickle: ``model.safetensors`` (idf; one coefficient matrix and
+intercept per multi-class head, one row per binary head, plus ``binary.coef_dense`` for
+the word vector), ``vocab.json`` and ``config.json``. Train with
+``scripts/train_linear.py``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -27,27 +24,15 @@ import numpy as np
 from nlp.doc import Doc
 from nlp.errors import ModelLoadError
 from nlp.text import normalize
-from nlp.themes import ThemeMatcher, available_packs, load_pack
 from nlp.tokenize import Token, tokenize
 from nlp.wordvec import WordVectors, load_word_vectors
 
-__all__ = [
-    "CUE_SCALE",
-    "HEADS",
-    "LinearCommentModel",
-    "binary_targets",
-    "cue_indicators",
-    "resolve_model_dir",
-    "train_linear",
-]
+__all__ = ["HEADS", "LinearCommentModel", "binary_targets", "resolve_model_dir", "train_linear"]
 
 logger = logging.getLogger(__name__)
 
 #: predicted fields and the record keys they are trained from
 HEADS = ("sentiment", "intent")
-#: weight of the cue indicators in the binary heads (chosen by 5-fold cross-validation on
-#: data/train, where no cue was developed)
-CUE_SCALE = 3.0
 _REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -75,13 +60,6 @@ class LinearCommentModel:
     binary: tuple[tuple[str, ...], np.ndarray, np.ndarray]
     #: word vectors and the binary heads' weights on the scaled mean vector (or ``None``)
     wordvec: tuple[WordVectors, float, np.ndarray] | None = None
-    #: cue-indicator packs, theme columns, scale and the binary heads' weights (or ``None``)
-    cues: tuple[tuple[str, ...], tuple[str, ...], float, np.ndarray] | None = None
-
-    @property
-    def reads_cues(self) -> bool:
-        """Whether the theme probabilities already weigh the packs' cue matches."""
-        return self.cues is not None
 
     @classmethod
     def load(cls, name_or_path: str) -> LinearCommentModel:
@@ -108,12 +86,7 @@ class LinearCommentModel:
         if spec := config.get("wordvec"):
             vectors = load_word_vectors(resolve_model_dir(spec["model"]))
             wordvec = (vectors, float(spec["scale"]), tensors["binary.coef_dense"])
-        cues = None
-        if spec := config.get("cues"):
-            packs, themes = tuple(spec["packs"]), tuple(spec["themes"])
-            cues = (packs, themes, float(spec["scale"]), tensors["binary.coef_cues"])
-        name = config.get("name", directory.name)
-        return cls(name, vectorizer, heads, binary, wordvec, cues)
+        return cls(config.get("name", directory.name), vectorizer, heads, binary, wordvec)
 
     def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
         """:meth:`predict_proba` of the docs, reusing their normalised text and tokens."""
@@ -141,13 +114,9 @@ class LinearCommentModel:
             out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
         names, coef, intercept = self.binary
         logits = _logits(features, coef, intercept)
-        token_lists = tokens() if self.wordvec is not None or self.cues is not None else []
         if self.wordvec is not None:
             vectors, scale, coef_dense = self.wordvec
-            logits += scale * vectors.embed_many(token_lists) @ coef_dense.T
-        if self.cues is not None:
-            packs, themes, scale, coef_cues = self.cues
-            logits += scale * cue_indicators(token_lists, themes, packs) @ coef_cues.T
+            logits += scale * vectors.embed_many(tokens()) @ coef_dense.T
         probs = 1.0 / (1.0 + np.exp(-logits))
         out["binary"] = [dict(zip(names, map(float, row), strict=True)) for row in probs]
         return out
@@ -174,14 +143,11 @@ def train_linear(
     c: float = 10.0,
     wordvec: str | None = None,
     wordvec_scale: float = 2.0,
-    cue_scale: float = CUE_SCALE,
 ) -> dict[str, Any]:
     """Fit the model on labelled records and write it to ``out_dir``; return its config.
 
     ``wordvec`` (a word-vector directory or a name under ``models/``) adds the comment's
-    mean word vector, times ``wordvec_scale``, to the binary heads' features; a positive
-    ``cue_scale`` adds the built-in packs' cue indicators of the labelled themes, times
-    ``cue_scale``.
+    mean word vector, times ``wordvec_scale``, to the binary heads' features.
     """
     from safetensors.numpy import save_file
     from scipy.sparse import csr_matrix, hstack
@@ -217,35 +183,20 @@ def train_linear(
     labelled = [i for i, r in enumerate(records) if "themes" in r]
     binary = binary_targets([records[i] for i in labelled])
     n_features = features.shape[1]
-    cue_themes = [name[6:] for name in binary if name.startswith("theme:")] if cue_scale else []
-    packs = available_packs()
-    blocks = [features[labelled]]
-    token_lists = [tokenize(texts[i]) for i in labelled] if wordvec or cue_themes else []
+    binary_features = features[labelled]
     if wordvec is not None:
         vectors = load_word_vectors(resolve_model_dir(wordvec))
-        blocks.append(csr_matrix(wordvec_scale * vectors.embed_many(token_lists)))
-    if cue_themes:
-        blocks.append(csr_matrix(cue_scale * cue_indicators(token_lists, cue_themes, packs)))
-    binary_features = hstack(blocks).tocsr()
-    # Theme cues say nothing about the need for follow-up: the alert head learns without
-    # them (its cue weights stay 0), as the pipeline's alert rules have cues of their own.
-    n_cue = len(cue_themes)
-    no_cues = binary_features[:, : binary_features.shape[1] - n_cue]
+        dense = wordvec_scale * vectors.embed_many([tokenize(texts[i]) for i in labelled])
+        binary_features = hstack([binary_features, csr_matrix(dense)]).tocsr()
     rows, biases = [], []
-    for label, targets in binary.items():
-        theme_head = label.startswith("theme:")
-        clf = LogisticRegression(C=c, max_iter=5000)
-        clf.fit(binary_features if theme_head else no_cues, targets)
-        rows.append(clf.coef_[0] if theme_head else np.pad(clf.coef_[0], (0, n_cue)))
+    for targets in binary.values():
+        clf = LogisticRegression(C=c, max_iter=5000).fit(binary_features, targets)
+        rows.append(clf.coef_[0])
         biases.append(clf.intercept_[0])
     coef = np.vstack(rows or [np.zeros(binary_features.shape[1])])
     tensors["binary.coef"] = np.ascontiguousarray(coef[:, :n_features], np.float32)
-    end = n_features
     if wordvec is not None:
-        end += vectors.dim
-        tensors["binary.coef_dense"] = np.ascontiguousarray(coef[:, n_features:end], np.float32)
-    if cue_themes:
-        tensors["binary.coef_cues"] = np.ascontiguousarray(coef[:, end:], np.float32)
+        tensors["binary.coef_dense"] = np.ascontiguousarray(coef[:, n_features:], np.float32)
     tensors["binary.intercept"] = np.ascontiguousarray(biases or [-10.0], np.float32)
     binary = binary or {"none": []}  # keeps the tensors non-empty; never predicted
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -257,33 +208,8 @@ def train_linear(
               "n_features": len(vocab)}  # fmt: skip
     if wordvec is not None:
         config["wordvec"] = {"model": wordvec, "scale": wordvec_scale}
-    if cue_themes:
-        config["cues"] = {"packs": packs, "themes": cue_themes, "scale": cue_scale}
     (out_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return config
-
-
-@functools.cache
-def _builtin_matcher(pack: str) -> ThemeMatcher:
-    return ThemeMatcher(load_pack(pack))
-
-
-def cue_indicators(
-    token_lists: Sequence[Sequence[Token]], themes: Sequence[str], packs: Sequence[str]
-) -> np.ndarray:
-    """``(len(token_lists), len(themes))``: 1 where a cue of the theme matches the tokens.
-
-    Cues come from the built-in ``packs`` (theme ids are unique across them), so a model
-    trained with these features must be retrained when the packs' cues change.
-    """
-    column = {theme: i for i, theme in enumerate(themes)}
-    out = np.zeros((len(token_lists), len(themes)), dtype=np.float32)
-    for row, tokens in enumerate(token_lists):
-        for pack in packs:
-            for match in _builtin_matcher(pack).match(tokens):
-                if (col := column.get(match.theme_id)) is not None:
-                    out[row, col] = 1.0
-    return out
 
 
 def binary_targets(records: Sequence[dict[str, Any]]) -> dict[str, list[bool]]:

@@ -217,8 +217,8 @@ class Pipeline:
         matches = list(matcher.match(doc.tokens))
         alert = detect_alert(doc, scores)
         add_theme_alerts(matcher.pack, matches, doc, scores, alert)
-        if predicted is not None and self.comment_model is not None:
-            _add_model_findings(predicted, matcher, matches, alert, self.comment_model.reads_cues)
+        if predicted is not None:
+            _add_model_findings(predicted, matcher, matches, alert)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
             label, probabilities = (
@@ -254,37 +254,23 @@ class _Predicted:
 _MODEL_THRESHOLD = 0.5
 #: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl)
 _MODEL_VETO = 0.05
-#: the theme threshold of a model that reads the cues itself: it decides alone (chosen by
-#: 5-fold cross-validation on data/train, where no cue was developed)
-_CUE_MODEL_THRESHOLD = 0.35
 
 
 def _add_model_findings(
-    predicted: _Predicted,
-    matcher: ThemeMatcher,
-    matches: list[ThemeMatch],
-    alert: AlertResult,
-    reads_cues: bool,
+    predicted: _Predicted, matcher: ThemeMatcher, matches: list[ThemeMatch], alert: AlertResult
 ) -> None:
     """Merge the comment model's judgements into the rule findings.
 
-    Adds the alert and themes the model finds and the rules missed (no evidence span).
-    A model that weighs the cue matches itself (``reads_cues``) decides every theme it
-    knows; otherwise a cue match stays unless the model finds it very unlikely (a generic
-    cue word out of context). Themes the model does not know keep their cue matches.
+    Adds the alert and themes the model finds and the rules missed (no evidence span), and
+    drops cue matches the model finds very unlikely (a generic cue word out of context).
     """
     if predicted.alert and not alert.flag:
         alert.flag, alert.reasons = True, ["model"]
     probs = predicted.themes
-    keep, add = (
-        (_CUE_MODEL_THRESHOLD, _CUE_MODEL_THRESHOLD)
-        if reads_cues
-        else (_MODEL_VETO, _MODEL_THRESHOLD)
-    )
-    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= keep]
+    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= _MODEL_VETO]
     found = {m.theme_id for m in matches}
     for theme_id in sorted(set(matcher.pack.theme_ids) - found):
-        if probs.get(theme_id, 0.0) >= add:
+        if probs.get(theme_id, 0.0) >= _MODEL_THRESHOLD:
             matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
 
 

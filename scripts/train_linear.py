@@ -2,7 +2,6 @@
 
 Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v4]
        [--output models/linear-ja-v4] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
-       [--cue-scale 3]
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
@@ -24,7 +23,7 @@ from nlp.evaluation import (
     load_polarity_tsv,
     polarity_split,
 )
-from nlp.linear import CUE_SCALE, train_linear
+from nlp.linear import train_linear
 from nlp.pipeline import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +38,6 @@ def main() -> None:
     parser.add_argument("--wordvec", default="chive-ja-20k",
                         help="word vectors for the theme and alert heads; '' for none")  # fmt: skip
     parser.add_argument("--wordvec-scale", type=float, default=2.0)
-    parser.add_argument("--cue-scale", type=float, default=CUE_SCALE,
-                        help="weight of cue matches in the theme heads; 0: none")  # fmt: skip
     parser.add_argument(
         "--polarity",
         type=Path,
@@ -60,9 +57,8 @@ def main() -> None:
         records += [{"text": t, "sentiment": label, "weight": weight} for t, label in rows]
     out = args.output or ROOT / "models" / args.name
     started = time.perf_counter()
-    dense = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale,
-             "cue_scale": args.cue_scale}  # fmt: skip
-    config = train_linear(records, out, name=args.name, c=args.c, **dense)
+    wordvec = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale}
+    config = train_linear(records, out, name=args.name, c=args.c, **wordvec)
     config["polarity_weight"] = args.polarity_weight if args.polarity else None
     config["n_comments"] = sum("weight" not in r for r in records)
     seconds = round(time.perf_counter() - started, 1)
@@ -110,22 +106,6 @@ def _wordvec(config: dict) -> str:
     return f"`models/{spec['model']}`, chiVe vectors, scaled by {spec['scale']}"
 
 
-def _cues(config: dict) -> str:
-    spec = config.get("cues")
-    if not spec:
-        return """
-In the pipeline the binary heads add alerts and themes the rules missed (probability
-≥ 0.5, no evidence span) and drop cue-matched themes under 0.05"""
-    packs = ", ".join(spec["packs"])
-    return f"""They also read which themes' cues of the built-in packs ({packs}) match the
-comment, scaled by {spec["scale"]:g}, so each theme learns how far its cues can be trusted;
-retrain the model when the packs' cues change.
-
-In the pipeline the binary heads add alerts the rules missed (probability ≥ 0.5) and
-decide the themes: a theme is kept or added at probability ≥ 0.35 (a theme found by the
-model alone has no evidence span)"""
-
-
 def model_card(config: dict, metrics: dict) -> str:
     """Render MODEL_CARD.md from the training config and measured metrics."""
     dev, tune = metrics["dev"], metrics["tune"]
@@ -144,8 +124,11 @@ negative / neutral / mixed) and **intent** (praise / complaint / suggestion / qu
 other), and binary heads for **alert** and each **theme**. The binary heads also read
 the comment's mean word vector ({_wordvec(config)}),
 which carries them to wordings unlike the training comments.
-{_cues(config)}; clause scores, evidence and PII stay rule-based, and a theme
-takes the comment label unless the comment is mixed (then its clauses decide).
+
+In the pipeline the binary heads add alerts and themes the rules missed (probability
+≥ 0.5, no evidence span) and drop cue-matched themes under 0.05; clause scores, evidence
+and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
+(then its clauses decide).
 
 - Training data: {_training_data(config, metrics)}
   Plus, for the sentiment head only, the 70 % of the chABSA sentences (financial reports,

@@ -129,8 +129,6 @@ class EncoderCommentModel:
     Same :meth:`predict_proba` contract as :class:`nlp.linear.LinearCommentModel`.
     """
 
-    reads_cues = False  # themes from the text alone
-
     def __init__(
         self, name: str, model: CommentEncoder, tokenizer: Any, meta: dict[str, Any]
     ) -> None:

@@ -144,8 +144,6 @@ def test_encoder_backend_blends_lexicon_and_encoder(tiny_encoder):
 
 def test_ensemble_averages_and_keeps_common_binary_labels():
     class Fake:
-        reads_cues = False
-
         def __init__(self, name, p, binary):
             self.name, self.p, self.binary = name, p, binary
 

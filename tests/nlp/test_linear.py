@@ -55,7 +55,6 @@ def test_linear_shipped_model_loads():
     texts = ["最高の職場です。ありがとう！", "最悪。二度と使わない"]
     labels = [r.sentiment for r in pipe.analyze(texts)]
     assert labels == ["positive", "negative"]
-    assert pipe.comment_model is not None and pipe.comment_model.reads_cues
 
 
 def test_linear_fast_logits_match_the_matrix_product(tiny_model_dir):
@@ -99,66 +98,3 @@ def test_linear_without_intent_labels_leaves_intent_to_the_rules(tmp_path, tiny_
 def test_linear_needs_two_sentiment_labels(tmp_path):
     with pytest.raises(ValueError, match="two sentiment labels"):
         train_linear([{"text": "良い", "sentiment": "positive"}] * 3, tmp_path, name="one")
-
-
-def test_cue_indicators_mark_the_themes_whose_cues_match():
-    from nlp.linear import cue_indicators
-    from nlp.tokenize import tokenize
-
-    texts = ["残業が多すぎる", "特になし", "アプリが使いにくい"]
-    rows = cue_indicators([tokenize(t) for t in texts], ["workload", "usability"],
-                          ["customer", "employee"])  # fmt: skip
-    assert rows.tolist() == [[1, 0], [0, 0], [0, 1]]
-
-
-def test_linear_theme_heads_learn_how_far_to_trust_the_cues(tmp_path):
-    import dataclasses
-
-    # 残業 is a workload cue; the labels follow it, so its column weight must be positive.
-    # fmt: off
-    records = [
-        {"text": t, "sentiment": s, "themes": themes}
-        for t, s, themes in [
-            ("残業が多い", "negative", {"workload": "negative"}),
-            ("残業が減った", "positive", {"workload": "positive"}),
-            ("毎日残業です", "negative", {"workload": "negative"}),
-            ("残業なしで助かる", "positive", {"workload": "positive"}),
-            ("給料が低い", "negative", {"compensation": "negative"}),
-            ("上司が優しい", "positive", {"leadership": "positive"}),
-            ("特になし", "neutral", {}),
-            ("ありがとう", "positive", {}),
-        ]
-    ]
-    # fmt: on
-    config = train_linear(records, tmp_path, name="cues")
-    assert config["name"] == "cues"
-    assert config["cues"]["packs"] == ["customer", "employee"]
-    assert config["cues"]["themes"] == ["compensation", "leadership", "workload"]
-    model = LinearCommentModel.load(str(tmp_path))
-    assert model.reads_cues and model.cues is not None
-    workload = model.binary[0].index("theme:workload")
-    assert model.cues[3][workload, config["cues"]["themes"].index("workload")] > 0
-    texts = ["休日出勤と残業ばかり", "特になし"]
-    with_cues = model.predict_proba(texts)["binary"]
-    without = dataclasses.replace(model, cues=None).predict_proba(texts)["binary"]
-    assert with_cues[0]["theme:workload"] > without[0]["theme:workload"]
-    assert with_cues[1] == without[1]  # no cue matched: the cue block adds nothing
-
-
-def test_a_model_reading_the_cues_decides_the_cue_matched_themes():
-    from nlp.pipeline import _add_model_findings, _Predicted
-    from nlp.results import AlertResult, SentimentScores
-    from nlp.themes import ThemeMatch, ThemeMatcher, load_pack
-
-    matcher = ThemeMatcher(load_pack("employee"))
-    predicted = _Predicted(SentimentScores(0.0, 0.0, 1.0, 0.0), None, False,
-                           {"workload": 0.2, "growth": 0.4, "fairness": 0.3})  # fmt: skip
-
-    def themes(reads_cues: bool) -> list[str]:
-        matches = [ThemeMatch("workload", 0, 2, "残業"), ThemeMatch("vision", 3, 5, "理念")]
-        _add_model_findings(predicted, matcher, matches, AlertResult(), reads_cues)
-        return sorted(m.theme_id for m in matches)
-
-    # vision is not in the model's output: its cue match stays either way
-    assert themes(reads_cues=False) == ["vision", "workload"]  # 0.2 is above the veto
-    assert themes(reads_cues=True) == ["growth", "vision"]  # 0.35: drop workload, add growth

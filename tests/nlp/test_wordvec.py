@@ -73,9 +73,7 @@ def test_linear_theme_heads_read_the_word_vectors(tmp_path):
         )
     ]
     out = tmp_path / "model"
-    config = train_linear(
-        records, out, name="tiny-wv", wordvec=str(vectors), wordvec_scale=4.0, cue_scale=0
-    )
+    config = train_linear(records, out, name="tiny-wv", wordvec=str(vectors), wordvec_scale=4.0)
     assert config["wordvec"] == {"model": str(vectors), "scale": 4.0}
     model = LinearCommentModel.load(str(out))
     assert model.wordvec is not None and model.wordvec[2].shape == (2, 3)

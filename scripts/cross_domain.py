@@ -8,7 +8,7 @@ style, not by domain, so they are always trained on.) For each held-out file the
 pipeline (rules + that model) is scored, with and without the word vectors, next to the
 rules alone (``fast``). Writes ``benchmarks/cross_domain.json``::
 
-    python scripts/cross_domain.py            # about 25 minutes on 2 cores
+    python scripts/cross_domain.py            # about 20 minutes on 2 cores
 """
 
 from __future__ import annotations

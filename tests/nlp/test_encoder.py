@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.comment_model import EnsembleCommentModel, load_comment_model
+from nlp.comment_model import DEFAULT_LINEAR, EnsembleCommentModel, load_comment_model
 from nlp.encoder import EncoderCommentModel, is_encoder_dir
 from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import ConfigError, ModelLoadError
@@ -122,7 +122,7 @@ def test_a_checkpoint_directory_is_one_config_value(tiny_encoder):
     config = profile_config("accurate", encoder=str(tiny_encoder))
     pipe = Pipeline(config)
     results = pipe.analyze(["上司は優しいが、残業が多すぎる。", "特になし"])
-    assert "tiny-bert" in pipe.version and "linear-ja-v4" in pipe.version
+    assert "tiny-bert" in pipe.version and DEFAULT_LINEAR in pipe.version
     for result in results:
         assert result.error is None
         assert result.sentiment in ("positive", "negative", "neutral", "mixed")
@@ -167,7 +167,7 @@ def test_ensemble_averages_and_keeps_common_binary_labels():
 
 def test_load_comment_model_dispatches_on_the_directory(tiny_encoder):
     assert isinstance(load_comment_model(str(tiny_encoder)), EncoderCommentModel)
-    both = load_comment_model(("linear-ja-v4", str(tiny_encoder)))
+    both = load_comment_model((DEFAULT_LINEAR, str(tiny_encoder)))
     assert isinstance(both, EnsembleCommentModel)
     with pytest.raises(ModelLoadError):
         load_comment_model("no-such-model")

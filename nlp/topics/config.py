@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nlp.comment_model import DEFAULT_LINEAR
+
 __all__ = ["MIN_GROUP_FLOOR", "TopicConfig"]
 
 logger = logging.getLogger(__name__)
@@ -36,13 +38,16 @@ class TopicConfig(BaseModel):
         n_representatives: Representative comment ids per topic.
         seed: Random state of SVD, UMAP and k-means.
         seed_topics: Guide topics with the pack's cue lemmas (``seed_topic_list``).
-        theme_weight: Weight of the pack's cue matches appended to each embedding, so
-            comments naming the same theme cluster together (0 turns it off).
-        min_theme_share: A topic whose members match one theme's cues at least this
-            often is linked to it (score = that share); otherwise the cosine decides.
-        also_theme_share: Every further theme whose cues at least this share of a topic's
-            comments match is linked too (``TopicInfo.themes``); 1.0 links only themes
-            every comment of the topic matches.
+        theme_model: Comment model (a name under ``models/`` or a directory) whose
+            themes, merged with the cue matches exactly as ``koe analyze`` reports them,
+            guide and link the topics; ``None``: the pack's cue matches alone.
+        theme_weight: Weight of each comment's themes appended to its embedding, so
+            comments about the same theme cluster together (0 turns it off).
+        min_theme_share: A topic at least this share of whose members have one theme is
+            linked to it (score = that share); otherwise the cosine decides.
+        also_theme_share: Every further theme at least this share of a topic's comments
+            have is linked too (``TopicInfo.themes``); 1.0 links only themes every
+            comment of the topic has.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -63,6 +68,8 @@ class TopicConfig(BaseModel):
     n_representatives: int = Field(default=3, ge=0)
     seed: int = 42
     seed_topics: bool = True
-    theme_weight: float = Field(default=1.0, ge=0.0)
+    #: chosen on data/dev.jsonl and data/tune.jsonl (benchmarks/topics.json)
+    theme_model: str | None = DEFAULT_LINEAR
+    theme_weight: float = Field(default=2.0, ge=0.0)
     min_theme_share: float = Field(default=0.3, ge=0.0, le=1.0)
     also_theme_share: float = Field(default=0.5, gt=0.0, le=1.0)

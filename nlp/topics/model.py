@@ -50,7 +50,8 @@ class TopicModel:
 
         docs = joined_lemmas(texts)
         self.embedder_ = self._make_embedder(docs)
-        self.embeddings_ = self._embed(texts, docs)
+        matches = self._themes(texts)
+        self.embeddings_ = self._embed(texts, docs, matches)
         seeds = theme_seed_words(load_pack(self.config.pack))
         seed_list = [w for w in seeds.values() if w] if self.config.seed_topics else None
         reducer, clusterer = self._make_steps(len(docs), self.embeddings_.shape[1])
@@ -66,7 +67,7 @@ class TopicModel:
         )
         topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
         self.topics_ = self._reduce_outliers(docs, list(topics))
-        self.themes_, self.also_themes_ = self._link(seeds, theme_matrix(texts, self.config.pack))
+        self.themes_, self.also_themes_ = self._link(seeds, matches)
         self.topic_ids_ = np.array(sorted(t for t in set(self.topics_) if t != -1), dtype=np.int64)
         labels = np.asarray(self.topics_)
         self.centroids_ = _unit(
@@ -76,8 +77,8 @@ class TopicModel:
 
     def transform(self, texts: Sequence[str]) -> list[int]:
         """Assign each of ``texts`` to a fitted topic (``-1``: outlier)."""
-        docs = joined_lemmas(texts)
-        sims = _unit(self._embed(texts, docs)) @ self.centroids_.T
+        embeddings = self._embed(texts, joined_lemmas(texts), self._themes(texts))
+        sims = _unit(embeddings) @ self.centroids_.T
         return [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
 
     def topic_words(self, topic: int) -> list[str]:
@@ -115,7 +116,8 @@ class TopicModel:
         path = Path(directory)
         tensors = load_file(str(path / "koe_topics.safetensors"))
         state = json.loads((path / "koe_topics.json").read_text("utf-8"))
-        model = cls(TopicConfig.model_validate(state["config"]))
+        # Models saved before ``theme_model`` existed linked topics by cue matches alone.
+        model = cls(TopicConfig.model_validate({"theme_model": None, **state["config"]}))
         model.embedder_ = (
             LemmaSvdEmbedder.load(path)
             if model.config.embedding_model is None
@@ -139,12 +141,15 @@ class TopicModel:
             return _sentence_transformer(self.config.embedding_model)
         return LemmaSvdEmbedder(self.config.embedding_dim, self.config.seed).fit(docs)
 
-    def _embed(self, texts: Sequence[str], docs: list[str]) -> np.ndarray:
+    def _themes(self, texts: Sequence[str]) -> np.ndarray:
+        return theme_matrix(texts, self.config.pack, self.config.theme_model)
+
+    def _embed(self, texts: Sequence[str], docs: list[str], matches: np.ndarray) -> np.ndarray:
         if isinstance(self.embedder_, LemmaSvdEmbedder):
             base = self.embedder_.embed(docs)
         else:
             base = np.asarray(self.embedder_.embed(list(texts)), dtype=np.float32)
-        return _with_themes(base, texts, self.config)
+        return _with_themes(base, matches, self.config.theme_weight)
 
     def _make_steps(self, n_docs: int, dim: int) -> tuple[Any, Any]:
         cfg = self.config
@@ -181,11 +186,12 @@ class TopicModel:
     ) -> tuple[dict[int, tuple[str, float]], dict[int, list[tuple[str, float]]]]:
         """Each topic's theme, and the further themes most of its comments match.
 
-        The theme is the one whose cues the most members match, if at least
-        ``min_theme_share`` of them do (score = that share); otherwise the closest
-        theme by c-TF-IDF cosine to its cue words, or ``"new"``. A topic often spans
-        two themes (「上司の評価」: leadership and fairness): every other theme matched
-        by at least ``also_theme_share`` of its members is linked as well.
+        ``matches`` holds each comment's themes (:func:`theme_matrix`). The topic's
+        theme is the one the most members have, if at least ``min_theme_share`` of them
+        do (score = that share); otherwise the closest theme by c-TF-IDF cosine to its
+        cue words, or ``"new"``. A topic often spans two themes (「上司の評価」:
+        leadership and fairness): every other theme at least ``also_theme_share`` of its
+        members have is linked as well.
         """
         model = self.bertopic_
         rows = model.c_tf_idf_.toarray()
@@ -222,14 +228,16 @@ class _ThemedEmbedder(BaseEmbedder):  # type: ignore[misc]
         self.config = config
 
     def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-        return _with_themes(self.base.embed(documents), documents, self.config)
+        # Seed words: their cue matches (a comment model has nothing to say about a word).
+        matches = theme_matrix(documents, self.config.pack)
+        return _with_themes(self.base.embed(documents), matches, self.config.theme_weight)
 
 
-def _with_themes(base: np.ndarray, texts: Sequence[str], config: TopicConfig) -> np.ndarray:
-    if config.theme_weight == 0:
+def _with_themes(base: np.ndarray, matches: np.ndarray, weight: float) -> np.ndarray:
+    """Each embedding with its (unit-length) theme indicators appended, scaled by ``weight``."""
+    if weight == 0:
         return base
-    cues = _unit(theme_matrix(texts, config.pack)) * config.theme_weight
-    return _unit(np.hstack([base, cues.astype(np.float32)]))
+    return _unit(np.hstack([base, (_unit(matches) * weight).astype(np.float32)]))
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.text import normalize
 from nlp.themes import ThemeMatcher, ThemePack, load_pack
 from nlp.tokenize import tokenize
@@ -31,16 +33,51 @@ def theme_seed_words(pack: ThemePack) -> dict[str, list[str]]:
     return seeds
 
 
-def theme_matrix(texts: Sequence[str], pack_id: str) -> np.ndarray:
-    """``(len(texts), n_themes)`` counts of the pack's cue matches per comment."""
+def theme_matrix(
+    texts: Sequence[str], pack_id: str, comment_model: str | None = None
+) -> np.ndarray:
+    """``(len(texts), n_themes)`` theme indicators per comment.
+
+    Without ``comment_model``: counts of the pack's cue matches. With one: 1 for each
+    theme ``koe analyze`` reports with that model (the cue matches it does not veto and
+    the themes it finds without a cue), so topics agree with the per-comment themes.
+    Comments the pipeline cannot analyse (too long) fall back to their cue matches.
+    """
     pack = load_pack(pack_id)
     matcher = ThemeMatcher(pack)
     column = {theme.id: i for i, theme in enumerate(pack.themes)}
     out = np.zeros((len(texts), len(column)), dtype=np.float32)
+    analysed = _analysed_themes(texts, pack_id, comment_model) if comment_model else {}
     for row, text in enumerate(texts):
+        if row in analysed:
+            for theme_id in analysed[row]:
+                out[row, column[theme_id]] = 1.0
+            continue
         for match in matcher.match(tokenize(normalize(text).text)):
             out[row, column[match.theme_id]] += 1.0
     return out
+
+
+_CHUNK = 2000
+
+
+def _analysed_themes(
+    texts: Sequence[str], pack_id: str, comment_model: str
+) -> dict[int, list[str]]:
+    """Row → theme ids of the pipeline with ``comment_model``; rows it failed are left out."""
+    pipeline = _pipeline(pack_id, comment_model)
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(texts), _CHUNK):
+        results = pipeline.analyze(texts[start : start + _CHUNK])
+        for row, result in enumerate(results, start=start):
+            if result.error is None:
+                out[row] = [theme.id for theme in result.themes]
+    return out
+
+
+@functools.cache
+def _pipeline(pack_id: str, comment_model: str) -> Pipeline:
+    return Pipeline(PipelineConfig(pack=pack_id, comment_model=comment_model))
 
 
 def link_topics(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fugashi")
 pytest.importorskip("bertopic")
 
+from nlp.comment_model import DEFAULT_LINEAR  # noqa: E402
+from nlp.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from nlp.themes import load_pack  # noqa: E402
 from nlp.topics import (  # noqa: E402
     NEW_THEME,
@@ -21,6 +24,7 @@ from nlp.topics import (  # noqa: E402
     result_from_model,
     wave_order,
 )
+from nlp.topics.taxonomy import theme_matrix  # noqa: E402
 from nlp.topics.trends import direction  # noqa: E402
 
 pytestmark = [
@@ -95,6 +99,24 @@ def test_topics_theme_links_are_pack_ids_or_new(batch: tuple[list[str], list[str
         assert all(0.5 <= link.score <= 1.0 for link in topic.themes[1:])
 
 
+def test_topics_theme_matrix_is_what_analyze_reports() -> None:
+    texts = ["帰りたい…", "現場監督から「途中で辞めたら損害賠償を請求する」と言われています。",
+             "在宅の日でも参加しやすいように、全体会議はオンライン併用にしてはどうでしょうか。",
+             "残業が多すぎて辛いです"]  # fmt: skip
+    theme_ids = load_pack("employee").theme_ids
+    reported = Pipeline(PipelineConfig(comment_model=DEFAULT_LINEAR)).analyze(texts)
+
+    def themes(matrix: np.ndarray) -> list[set[str]]:
+        return [{theme_ids[j] for j in np.flatnonzero(row)} for row in matrix]
+
+    with_model = themes(theme_matrix(texts, "employee", DEFAULT_LINEAR))
+    assert with_model == [{t.id for t in r.themes} for r in reported]
+    cues = themes(theme_matrix(texts, "employee"))
+    assert cues[0] == set() and "workload" in with_model[0]  # found by the model alone
+    assert "transparency" in cues[2] and "transparency" not in with_model[2]  # vetoed
+    assert cues[3] == with_model[3] == {"workload"}
+
+
 def test_topics_spanning_two_themes_link_both() -> None:
     both = ["残業が多いのに給料が低い", "残業代が出ないし給与も上がらない",
             "毎日残業で、給料に見合わない", "残業ばかりで給料が安い"]  # fmt: skip
@@ -117,6 +139,7 @@ def test_topics_save_load_assigns_new_comments(
     model.save(tmp_path / "m")
     assert not list((tmp_path / "m").glob("*.pkl")) and not list((tmp_path / "m").glob("*.bin"))
     loaded = TopicModel.load(tmp_path / "m")
+    assert loaded.config == model.config and loaded.config.theme_model is not None
     new = ["残業が多くて休めない", "上司が話を聞いてくれない"]
     assert loaded.transform(new) == loaded.transform(new)
     assert set(loaded.transform(new)) <= set(model.topics_)

@@ -196,14 +196,21 @@ def build_vocab(texts: Sequence[str], size: int, out_dir: Path) -> Any:
     from transformers import BertJapaneseTokenizer
     from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
 
-    words = MecabTokenizer(do_lower_case=False, normalize_text=False, mecab_dic="unidic_lite")
+    mecab = MecabTokenizer(do_lower_case=False, normalize_text=False, mecab_dic="unidic_lite")
+    words = [mecab.tokenize(t) for t in texts]
+    # The trainer numbers each "##" + character in the order it meets it in a hash map,
+    # which changes from process to process; equal merge counts are broken by those
+    # numbers, so the vocabulary changed between runs. Numbered up front (as special
+    # tokens, which come first), in character order, every run gives the same vocabulary.
+    inner = sorted({c for line in words for word in line for c in word[1:]})
     wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     wordpiece.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     trainer = trainers.WordPieceTrainer(
-        vocab_size=size, special_tokens=SPECIAL_TOKENS, continuing_subword_prefix="##"
+        vocab_size=size,
+        special_tokens=SPECIAL_TOKENS + [f"##{c}" for c in inner],
+        continuing_subword_prefix="##",
     )
-    wordpiece.train_from_iterator((" ".join(words.tokenize(t)) for t in texts), trainer)
-    # The trainer's token ids vary between runs (its set does not): sort for reproducibility.
+    wordpiece.train_from_iterator((" ".join(line) for line in words), trainer)
     vocab = SPECIAL_TOKENS + sorted(set(wordpiece.get_vocab()) - set(SPECIAL_TOKENS))
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab_file = out_dir / "vocab.txt"

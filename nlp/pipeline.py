@@ -219,6 +219,8 @@ class Pipeline:
         add_theme_alerts(matcher.pack, matches, doc, scores, alert)
         if predicted is not None:
             _add_model_findings(predicted, matcher, matches, alert)
+            if label == "mixed":
+                matches = self._locate_model_themes(doc, matches)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
             label, probabilities = (
@@ -240,6 +242,27 @@ class Pipeline:
             pii=detect_pii(doc.text, doc.tokens, self.config.pii_terms),
             combine_config=self.config.combine,
         )
+
+    def _locate_model_themes(self, doc: Doc, matches: list[ThemeMatch]) -> list[ThemeMatch]:
+        """Give each theme the model found without a cue the clause it finds most about it.
+
+        In a mixed comment a theme's polarity is that of its clauses; without a cue, the
+        clause is the one the comment model, reading each clause alone, rates highest.
+        """
+        if self.comment_model is None or len(doc.clauses) < 2:
+            return matches
+        if not any(m.cue == MODEL_CUE for m in matches):
+            return matches
+        clauses = [make_doc(doc.text[c.start : c.end]) for c in doc.clauses]
+        binary = self.comment_model.predict_docs(clauses)["binary"]
+        located = []
+        for m in matches:
+            if m.cue == MODEL_CUE:
+                key = f"theme:{m.theme_id}"
+                best = doc.clauses[max(range(len(clauses)), key=lambda i: binary[i].get(key, 0.0))]
+                m = m._replace(start=best.start, end=best.end)
+            located.append(m)
+        return located
 
 
 @dataclass(frozen=True, slots=True)

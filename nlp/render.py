@@ -24,7 +24,8 @@ from nlp.themes import ThemeMatch
 
 __all__ = ["MODEL_CUE", "build_result"]
 
-#: ``ThemeMatch.cue`` of a theme found by the comment model: no evidence span
+#: ``ThemeMatch.cue`` of a theme found by the comment model: no evidence; its span is
+#: empty, or the clause it was located in (which then carries the theme)
 MODEL_CUE = "model"
 
 
@@ -51,15 +52,15 @@ def build_result(
     theme_sentences: dict[str, set[int]] = {}
     hits: dict[str, ThemeHit] = {}
     for match in themes:
-        if match.cue == MODEL_CUE:
-            hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
+        hit = hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
+        if match.cue == MODEL_CUE and match.end == match.start:  # found, not located
             theme_scores.setdefault(match.theme_id, 0.0)
             theme_sentences.setdefault(match.theme_id, set())
             continue
         c = doc.clause_at(match.start)
-        start, end = norm.to_original(match.start, match.end)
-        hit = hits.setdefault(match.theme_id, ThemeHit(match.theme_id, "neutral"))
-        hit.evidence.append(Evidence(start, end, view.slice(start, end)))
+        if match.cue != MODEL_CUE:  # a located model theme has its clause, not evidence
+            start, end = norm.to_original(match.start, match.end)
+            hit.evidence.append(Evidence(start, end, view.slice(start, end)))
         if match.theme_id not in clause_themes[c]:
             clause_themes[c].append(match.theme_id)
             theme_scores[match.theme_id] = theme_scores.get(match.theme_id, 0.0) + scores[c].score
@@ -130,8 +131,8 @@ def _theme_polarity(
     )
     if clause_polarity(in_sentences, config) != "neutral":
         return clause_polarity(in_sentences, config)
-    # No clause of its own says anything (or the comment model found it): the point of a
-    # mixed comment is its last evaluative clause.
+    # No clause of its own says anything (or the comment model found it in none): the
+    # point of a mixed comment is its last evaluative clause.
     return clause_polarity(next((s.score for s in reversed(scores) if s.score), 0.0), config)
 
 

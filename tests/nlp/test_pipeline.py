@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from nlp.doc import Doc
 from nlp.io import InputRecord
 from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import ErrorInfo
@@ -129,3 +130,28 @@ def test_pipeline_parallel_stream_keeps_order(tiny_config):
     serial = [r.to_dict() for r in analyze_stream(records, tiny_config, chunk_size=7)]
     parallel = [r.to_dict() for r in analyze_stream(records, tiny_config, workers=2, chunk_size=7)]
     assert parallel == serial
+
+
+class _PraiseModel:
+    """A comment model that finds recognition, without a cue, where 嬉しかった is said."""
+
+    name = "fake"
+
+    def predict_docs(self, docs: list[Doc]) -> dict[str, list[dict[str, float]]]:
+        mixed = {"mixed": 0.7, "positive": 0.1, "negative": 0.1, "neutral": 0.1}
+        return {
+            "sentiment": [mixed] * len(docs),
+            "binary": [{"theme:recognition": 0.9 if "嬉しかった" in d.text else 0.2}
+                       for d in docs],
+        }  # fmt: skip
+
+
+def test_a_theme_the_model_found_takes_the_polarity_of_its_clause() -> None:
+    pipe = Pipeline(PipelineConfig(comment_model=None))
+    pipe.comment_model = _PraiseModel()
+    result = pipe.analyze(["昨日のことは本当に嬉しかった。でも最近は残業が多すぎてつらい。"])[0]
+    themes = {t.id: t for t in result.themes}
+    assert result.sentiment == "mixed" and set(themes) == {"recognition", "workload"}
+    assert themes["recognition"].polarity == "positive"  # not the last clause's negative
+    assert themes["recognition"].evidence == [] and themes["workload"].evidence
+    assert [c.themes for c in result.clauses] == [["recognition"], ["workload"]]

@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlp import __version__
 from nlp.alerts import add_theme_alerts, detect_alert, implied_themes
-from nlp.comment_model import DEFAULT_LINEAR, load_comment_model
+from nlp.comment_model import (
+    DEFAULT_LINEAR,
+    CommentModel,
+    EnsembleCommentModel,
+    load_comment_model,
+)
 from nlp.doc import Doc, make_doc
 from nlp.errors import (
     ConfigError,
@@ -30,6 +35,7 @@ from nlp.errors import (
 )
 from nlp.intent import detect_intent
 from nlp.io import InputRecord
+from nlp.linear import LinearCommentModel
 from nlp.pii import detect_pii
 from nlp.registry import sentiment_backends
 from nlp.render import MODEL_CUE, build_result
@@ -39,6 +45,7 @@ from nlp.results import (
     CommentAnalysis,
     ErrorInfo,
     Intent,
+    Sentiment,
     SentimentScores,
 )
 from nlp.sentiment import ClauseScore, CombineConfig, SentimentBackend, combine
@@ -175,13 +182,14 @@ class Pipeline:
         try:
             all_scores = self.sentiment.score_batch([p.doc for p in chunk])
             labels = self._comment_labels(chunk)
+            clause_probs = self._clause_probabilities(chunk, labels)
         except Exception as exc:  # noqa: BLE001
             for p in chunk:
                 results[p.index] = _error_result(p.record, p.pack, exc)
             return
         for p, scores, predicted in zip(chunk, all_scores, labels, strict=True):
             try:
-                results[p.index] = self._result(p, scores, predicted)
+                results[p.index] = self._result(p, scores, predicted, clause_probs.get(p.index))
             except Exception as exc:  # noqa: BLE001
                 results[p.index] = _error_result(p.record, p.pack, exc)
 
@@ -204,23 +212,51 @@ class Pipeline:
             )
         ]
 
+    def _clause_probabilities(
+        self, chunk: Sequence[_Pending], labels: Sequence[_Predicted | None]
+    ) -> dict[int, list[dict[str, float]]]:
+        """The model's binary probabilities for each clause alone, where they are needed.
+
+        They are needed by a mixed comment with a theme the model finds and no cue
+        matches: that theme takes the clause the model rates most about it (see
+        :func:`_locate_model_themes`). One call per chunk, to the linear model when the
+        pipeline has one: an encoder pass over the clauses would cost a quarter of the
+        accurate profile's throughput for the same placements (dev polarity 0.886 vs 0.884).
+        """
+        wanted = []
+        for p, predicted in zip(chunk, labels, strict=True):
+            if predicted is None or predicted.label != "mixed" or len(p.doc.clauses) < 2:
+                continue
+            cued = {m.theme_id for m in self.matcher(p.pack).match(p.doc.tokens)}
+            if any(v >= _MODEL_THRESHOLD and t not in cued for t, v in predicted.themes.items()):
+                wanted.append(p)
+        model = _clause_model(self.comment_model)
+        if not wanted or model is None:
+            return {}
+        docs = [make_doc(p.doc.text[c.start : c.end]) for p in wanted for c in p.doc.clauses]
+        binary = iter(model.predict_docs(docs)["binary"])
+        return {p.index: [next(binary) for _ in p.doc.clauses] for p in wanted}
+
     def _result(
-        self, p: _Pending, scores: Sequence[ClauseScore], predicted: _Predicted | None
+        self,
+        p: _Pending,
+        scores: Sequence[ClauseScore],
+        predicted: _Predicted | None,
+        clause_probs: list[dict[str, float]] | None = None,
     ) -> CommentAnalysis:
         doc = p.doc
         if predicted is None:
             label, probabilities = combine(doc.clauses, scores, self.config.combine)
         else:
-            probabilities = predicted.scores
-            label = max(SENTIMENTS, key=lambda name: getattr(probabilities, name))
+            probabilities, label = predicted.scores, predicted.label
         matcher = self.matcher(p.pack)
         matches = list(matcher.match(doc.tokens))
         alert = detect_alert(doc, scores)
         add_theme_alerts(matcher.pack, matches, doc, scores, alert)
         if predicted is not None:
             _add_model_findings(predicted, matcher, matches, alert)
-            if label == "mixed":
-                matches = self._locate_model_themes(doc, matches)
+            if clause_probs is not None:
+                matches = _locate_model_themes(doc, matches, clause_probs)
         if alert.flag and label == "neutral":
             # A reported assault, fraud or crisis is never a neutral comment.
             label, probabilities = (
@@ -243,27 +279,6 @@ class Pipeline:
             combine_config=self.config.combine,
         )
 
-    def _locate_model_themes(self, doc: Doc, matches: list[ThemeMatch]) -> list[ThemeMatch]:
-        """Give each theme the model found without a cue the clause it finds most about it.
-
-        In a mixed comment a theme's polarity is that of its clauses; without a cue, the
-        clause is the one the comment model, reading each clause alone, rates highest.
-        """
-        if self.comment_model is None or len(doc.clauses) < 2:
-            return matches
-        if not any(m.cue == MODEL_CUE for m in matches):
-            return matches
-        clauses = [make_doc(doc.text[c.start : c.end]) for c in doc.clauses]
-        binary = self.comment_model.predict_docs(clauses)["binary"]
-        located = []
-        for m in matches:
-            if m.cue == MODEL_CUE:
-                key = f"theme:{m.theme_id}"
-                best = doc.clauses[max(range(len(clauses)), key=lambda i: binary[i].get(key, 0.0))]
-                m = m._replace(start=best.start, end=best.end)
-            located.append(m)
-        return located
-
 
 @dataclass(frozen=True, slots=True)
 class _Predicted:
@@ -271,6 +286,10 @@ class _Predicted:
     intent: Intent | None  # None: the model has no intent head
     alert: bool
     themes: dict[str, float]
+
+    @property
+    def label(self) -> Sentiment:
+        return max(SENTIMENTS, key=lambda name: getattr(self.scores, name))
 
 
 #: probability above which the comment model's alert and theme judgements are added
@@ -295,6 +314,30 @@ def _add_model_findings(
     for theme_id in sorted(set(matcher.pack.theme_ids) - found):
         if probs.get(theme_id, 0.0) >= _MODEL_THRESHOLD:
             matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
+
+
+def _clause_model(model: CommentModel | None) -> CommentModel | None:
+    """The model that rates clauses read alone: a linear member if there is one (fast)."""
+    members = model.models if isinstance(model, EnsembleCommentModel) else [model]
+    return next((m for m in members if isinstance(m, LinearCommentModel)), model)
+
+
+def _locate_model_themes(
+    doc: Doc, matches: list[ThemeMatch], clause_probs: Sequence[dict[str, float]]
+) -> list[ThemeMatch]:
+    """Give each theme the model found without a cue the clause it rates most about it.
+
+    In a mixed comment a theme's polarity is that of its clauses; ``clause_probs`` holds
+    the model's probabilities for each clause read alone.
+    """
+    located = []
+    for m in matches:
+        if m.cue == MODEL_CUE:
+            key = f"theme:{m.theme_id}"
+            best = max(range(len(doc.clauses)), key=lambda i: clause_probs[i].get(key, 0.0))
+            m = m._replace(start=doc.clauses[best].start, end=doc.clauses[best].end)
+        located.append(m)
+    return located
 
 
 class _RecordError(Exception):

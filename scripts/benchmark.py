@@ -32,13 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def corpus(n: int) -> list[str]:
-    """N comments of typical length, cycled from the labelled files in data/."""
-    texts = [
-        g["text"]
-        for path in sorted((ROOT / "data").glob("*.jsonl"))
-        for g in load_labelled(path)
-        if 40 <= len(g["text"]) <= 100
-    ]
+    """N comments of typical length (40–100 characters), cycled from the labelled files.
+
+    The pool (about 4,100 distinct comments) is far larger than a batch: the encoder
+    keeps its last batch's outputs, and a short cycle would let most batches hit it.
+    """
+    paths = sorted((ROOT / "data").glob("*.jsonl")) + sorted((ROOT / "data/train").glob("*.jsonl"))
+    texts = list(
+        dict.fromkeys(
+            g["text"] for path in paths for g in load_labelled(path) if 40 <= len(g["text"]) <= 100
+        )
+    )
     return list(islice(cycle(texts), n))
 
 

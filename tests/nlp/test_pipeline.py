@@ -2,9 +2,10 @@ import json
 
 import pytest
 
+from nlp.comment_model import DEFAULT_LINEAR, EnsembleCommentModel, load_comment_model
 from nlp.doc import Doc
 from nlp.io import InputRecord
-from nlp.pipeline import Pipeline, PipelineConfig
+from nlp.pipeline import Pipeline, PipelineConfig, _clause_model
 from nlp.results import ErrorInfo
 
 
@@ -155,3 +156,11 @@ def test_a_theme_the_model_found_takes_the_polarity_of_its_clause() -> None:
     assert themes["recognition"].polarity == "positive"  # not the last clause's negative
     assert themes["recognition"].evidence == [] and themes["workload"].evidence
     assert [c.themes for c in result.clauses] == [["recognition"], ["workload"]]
+
+
+def test_clauses_are_rated_by_the_linear_member_of_an_ensemble() -> None:
+    linear = load_comment_model(DEFAULT_LINEAR)
+    praise = _PraiseModel()
+    assert _clause_model(EnsembleCommentModel([praise, linear])) is linear
+    assert _clause_model(EnsembleCommentModel([praise])).name == "fake"
+    assert _clause_model(None) is None

@@ -221,7 +221,8 @@ class Pipeline:
         matches: that theme takes the clause the model rates most about it (see
         :func:`_locate_model_themes`). One call per chunk, to the linear model when the
         pipeline has one: an encoder pass over the clauses would cost a quarter of the
-        accurate profile's throughput for the same placements (dev polarity 0.886 vs 0.884).
+        accurate profile's throughput for nearly the same placements (dev polarity 0.886 vs
+        0.884).
         """
         wanted = []
         for p, predicted in zip(chunk, labels, strict=True):

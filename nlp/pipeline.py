@@ -295,7 +295,8 @@ class _Predicted:
 
 #: probability above which the comment model's alert and theme judgements are added
 _MODEL_THRESHOLD = 0.5
-#: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl)
+#: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl;
+#: 0.1–0.2 win on dev and tune but lose recall on held-out sub-domains, see the README)
 _MODEL_VETO = 0.05
 
 

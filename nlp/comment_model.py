@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from nlp.doc import Doc
 from nlp.errors import ConfigError
 from nlp.linear import LinearCommentModel, resolve_model_dir
@@ -73,22 +75,20 @@ class EnsembleCommentModel:
     def predict_docs(self, docs: Sequence[Doc]) -> Probabilities:
         """Average each head's probabilities over the models."""
         outputs = [m.predict_docs(docs) for m in self.models]
+        if not docs:
+            return {head: [] for out in outputs for head in out}
         averaged: Probabilities = {}
         for head in ("sentiment", "intent", "binary"):
             having = [(w, out[head]) for w, out in zip(self.weights, outputs, strict=True)
                       if head in out]  # fmt: skip
             if not having:
                 continue
-            weights = [w for w, _ in having]
-            total = sum(weights) or 1.0
-            rows = zip(*(probs for _, probs in having), strict=True)
-            averaged[head] = [
-                {
-                    k: sum(w * r[k] for w, r in zip(weights, row, strict=True)) / total
-                    for k in set.intersection(*map(set, row))
-                }
-                for row in rows
-            ]
+            # A model gives every doc the same labels: average label columns.
+            keys = sorted(set.intersection(*(set(probs[0]) for _, probs in having if probs)))
+            total = sum(w for w, _ in having) or 1.0
+            columns = [np.array([[row[k] for k in keys] for row in probs]) for _, probs in having]
+            mean = np.tensordot([w for w, _ in having], columns, axes=1) / total
+            averaged[head] = [dict(zip(keys, row.tolist(), strict=True)) for row in mean]
         # A follow-up flag favours recall: the most alarmed model decides.
         for i, row in enumerate(averaged["binary"]):
             if "alert" in row:

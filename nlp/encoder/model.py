@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,13 +84,52 @@ def encode_clauses(
     tokenizer: Any, clauses: Sequence[str], max_length: int
 ) -> tuple[list[int], list[int]]:
     """Token ids ``[CLS] clause₁ … clauseₙ [SEP]`` and each token's clause number."""
+    piece_ids = _piece_reader(tokenizer)
     ids, owners = [tokenizer.cls_token_id], [-1]
     for number, clause in enumerate(clauses):
-        pieces = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(clause))
+        pieces = piece_ids(clause)
         ids += pieces
         owners += [number] * len(pieces)
     ids, owners = ids[: max_length - 1], owners[: max_length - 1]
     return ids + [tokenizer.sep_token_id], owners + [-1]
+
+
+#: words whose piece ids a tokenizer's reader remembers (a corpus repeats a few thousand)
+_MAX_WORDS = 200_000
+
+
+@lru_cache(maxsize=8)
+def _piece_reader(tokenizer: Any) -> Callable[[str], list[int]]:
+    """Text → word-piece ids, as ``convert_tokens_to_ids(tokenize(text))``, faster.
+
+    For a ``BertJapaneseTokenizer`` (MeCab words, then WordPiece) the two stages are called
+    directly and each word's pieces are memoised: a third of the encoder's input cost goes.
+    Unlike ``tokenize`` it never reads ``[SEP]`` and the like in a comment as special
+    tokens, which user text should not be able to inject anyway.
+    """
+    two_stage = (
+        getattr(tokenizer, "do_word_tokenize", False)
+        and getattr(tokenizer, "do_subword_tokenize", False)
+        and getattr(tokenizer, "subword_tokenizer_type", None) == "wordpiece"
+    )
+    if not two_stage:
+        return lambda text: list(tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text)))
+    words, subwords = tokenizer.word_tokenizer, tokenizer.subword_tokenizer
+    vocab, unk = tokenizer.vocab, tokenizer.unk_token_id
+    memo: dict[str, list[int]] = {}
+
+    def read(text: str) -> list[int]:
+        ids: list[int] = []
+        for word in words.tokenize(text):
+            pieces = memo.get(word)
+            if pieces is None:
+                pieces = [vocab.get(piece, unk) for piece in subwords.tokenize(word)]
+                if len(memo) < _MAX_WORDS:
+                    memo[word] = pieces
+            ids += pieces
+        return ids
+
+    return read
 
 
 def pad_batch(

@@ -124,6 +124,25 @@ def test_one_pass_gives_every_clause_a_score(tiny_encoder):
     assert len(model._cache) == 2
 
 
+def test_encoder_input_matches_the_tokenizers_own_path(tiny_encoder):
+    from nlp.encoder.model import _piece_reader
+
+    tokenizer = EncoderCommentModel.load(str(tiny_encoder)).tokenizer
+    read = _piece_reader(tokenizer)
+    texts = ["残業が多すぎる😊", "ﾁｰﾑのＭＴＧ、9:00〜", "上司は話を聞いてくれない。でも給与は良い"]
+    for text in texts * 2:  # the second round reads memoised words
+        assert read(text) == tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text))
+
+    class CharTokenizer:  # any other tokenizer: its own two calls
+        def tokenize(self, text):
+            return list(text)
+
+        def convert_tokens_to_ids(self, tokens):
+            return [ord(t) for t in tokens]
+
+    assert _piece_reader(CharTokenizer())("ab") == [97, 98]
+
+
 def test_quantized_model_stays_close(tiny_encoder):
     plain = EncoderCommentModel.load(str(tiny_encoder)).predict_proba(["残業が多い"])
     quant = EncoderCommentModel.load(str(tiny_encoder), quantize=True).predict_proba(["残業が多い"])
@@ -183,6 +202,7 @@ def test_ensemble_averages_and_keeps_common_binary_labels():
     assert weighted["sentiment"][0]["positive"] == pytest.approx(0.8)
     with pytest.raises(ConfigError, match="weights"):
         EnsembleCommentModel(ensemble.models, [1.0])
+    assert ensemble.predict_docs([]) == {"sentiment": [], "intent": [], "binary": []}
 
 
 def test_load_comment_model_dispatches_on_the_directory(tiny_encoder):

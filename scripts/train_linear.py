@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v4]
-       [--output models/linear-ja-v4] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v5]
+       [--output models/linear-ja-v5] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and

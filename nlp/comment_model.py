@@ -84,7 +84,7 @@ class EnsembleCommentModel:
             if not having:
                 continue
             # A model gives every doc the same labels: average label columns.
-            keys = sorted(set.intersection(*(set(probs[0]) for _, probs in having if probs)))
+            keys = sorted(set.intersection(*(set(probs[0]) for _, probs in having)))
             total = sum(w for w, _ in having) or 1.0
             columns = [np.array([[row[k] for k in keys] for row in probs]) for _, probs in having]
             mean = np.tensordot([w for w, _ in having], columns, axes=1) / total

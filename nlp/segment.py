@@ -1,8 +1,9 @@
 """Sentence and clause segmentation over tokens (。！？!? line breaks, contrast markers).
 
 A clause ends after a sentence-final mark, at a line break, after a contrastive
-or listing conjunctive particle (が・けど・けれど・のに・ものの・し), and before a
-contrastive conjunction (しかし・でも・ただ・一方で…). Clauses after a contrast are
+or listing conjunctive particle (が・けど・けれど・のに・ものの・し), before a
+contrastive conjunction (しかし・でも・ただ・一方で…), and at the comma between two
+topics with their own predicates (「価格は満足、画質は不満」). Clauses after a contrast are
 marked, because the point of 「〜が、〜」 is usually in the second half.
 """
 
@@ -43,6 +44,8 @@ _CONTRAST_CONJUNCTIONS = frozenset(
     }
 )
 _FINAL_MARKS = frozenset("!?.。")
+#: what can end the predicate before a comma in 「XはA、YはB」 (満足 and 100点 are nouns)
+_PREDICATE_POS = frozenset({"形容詞", "形状詞", "助動詞", "動詞", "名詞"})
 
 
 class Clause(NamedTuple):
@@ -97,8 +100,33 @@ def segment(text: str, tokens: Sequence[Token]) -> list[Clause]:
         elif _is_monono(tokens, i) or _is_noni(tokens, i):
             end = i + 2 if i + 1 < n and tokens[i + 1].pos2 == "読点" else i + 1
             close(end, next_contrast=True, new_sentence=False)
+        elif tok.pos2 == "読点" and _parallel_topics(tokens, begin, i):
+            close(i + 1, next_contrast=False, new_sentence=False)
     close(n, next_contrast=False, new_sentence=True)
     return clauses
+
+
+def _parallel_topics(tokens: Sequence[Token], begin: int, comma: int) -> bool:
+    """「価格は満足、画質は不満」: a topic and its predicate, a comma, then a new topic.
+
+    Each topic (は・も) gets its own clause, so two aspects judged differently in one
+    sentence get their own polarities. 「私は、東京の本社は好きです」 stays whole: the comma
+    follows the topic, not a predicate.
+    """
+    if comma == begin or tokens[comma - 1].pos1 not in _PREDICATE_POS:
+        return False
+    if not any(_is_topic(t) for t in tokens[begin:comma]):
+        return False
+    for tok in tokens[comma + 2 :]:
+        if tok.pos2 in {"読点", "句点"} or _is_final_mark(tok):
+            return False
+        if _is_topic(tok):
+            return True
+    return False
+
+
+def _is_topic(tok: Token) -> bool:
+    return tok.pos2 == "係助詞" and tok.surface in {"は", "も"}
 
 
 def _is_final_mark(tok: Token) -> bool:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def corpus(n: int) -> list[str]:
     """N comments of typical length (40–100 characters), cycled from the labelled files.
 
-    The pool (about 4,100 distinct comments) is far larger than a batch: the encoder
+    The pool (about 5,200 distinct comments) is far larger than a batch: the encoder
     keeps its last batch's outputs, and a short cycle would let most batches hit it.
     """
     paths = sorted((ROOT / "data").glob("*.jsonl")) + sorted((ROOT / "data/train").glob("*.jsonl"))

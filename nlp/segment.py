@@ -118,7 +118,7 @@ def _parallel_topics(tokens: Sequence[Token], begin: int, comma: int) -> bool:
     if not any(_is_topic(t) for t in tokens[begin:comma]):
         return False
     for tok in tokens[comma + 2 :]:
-        if tok.pos2 in {"読点", "句点"} or _is_final_mark(tok):
+        if tok.pos2 == "読点" or _is_final_mark(tok):
             return False
         if _is_topic(tok):
             return True

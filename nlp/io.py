@@ -1,4 +1,4 @@
-"""Readers for feedback files: CSV (CP932 or UTF-8), JSON Lines, xlsx, plain lines.
+"""Readers for feedback files: CSV (CP932 or UTF-8), JSON Lines, JSON, xlsx, plain lines.
 
 They stream :class:`InputRecord` rows; the writers are in :mod:`nlp.output`.
 """
@@ -23,14 +23,15 @@ from typing import IO, Any, Literal
 from nlp.errors import ColumnError, DecodeError, InputError
 from nlp.results import ErrorInfo
 
-__all__ = ["Format", "InputRecord", "decode_bytes", "read_records"]
+__all__ = ["SUFFIX_FORMATS", "Format", "InputRecord", "decode_bytes", "read_records"]
 
 logger = logging.getLogger(__name__)
 
-Format = Literal["csv", "jsonl", "xlsx", "lines"]
+Format = Literal["csv", "jsonl", "json", "xlsx", "lines"]
 
-_SUFFIX_FORMATS: dict[str, Format] = {
-    ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+#: the input format of each file suffix (``read_records``, API uploads)
+SUFFIX_FORMATS: dict[str, Format] = {
+    ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".txt": "lines",
 }  # fmt: skip
 _ENCODING_NAMES = {
@@ -145,9 +146,11 @@ def read_records(
 
     Args:
         source: A path, ``"-"`` for stdin, the file's bytes, or a binary or text stream.
-        fmt: ``csv``, ``jsonl``, ``xlsx`` or ``lines``; by default from the suffix
-            (``"-"``: lines; unnamed input: xlsx if zipped, jsonl if it starts with
-            ``{``, else csv).
+        fmt: ``csv``, ``jsonl``, ``json``, ``xlsx`` or ``lines``; by default from the
+            suffix (``"-"``: lines; unnamed input: xlsx if zipped, jsonl if it starts
+            with ``{``, json if with ``[``, else csv). A ``json`` document is an array of
+            comment objects or an object whose ``comments`` array holds them (the API's
+            request body).
         text_column: Column (or JSON field) holding the comment.
         id_column: Column holding the id; when absent, ids are row or line numbers.
         group_columns: Columns copied into ``attributes``.
@@ -172,6 +175,9 @@ def read_records(
         return _xlsx_records(payload, columns, label)
     if fmt == "xlsx":
         raise InputError(f"{label}: xlsx input must be a path, bytes or a binary stream")
+    if fmt == "json":
+        text = payload if isinstance(payload, str) else payload.read()
+        return _json_document_records(text, columns, label)
     lines = _split_lines(payload) if isinstance(payload, str) else iter(payload)
     if fmt == "csv":
         return _csv_records(lines, columns, label)
@@ -239,7 +245,7 @@ def _load(
         name = getattr(source, "name", None)
         label = Path(name).name if isinstance(name, str) else "input"
         suffix = Path(name).suffix.lower() if isinstance(name, str) else ""
-        fmt = fmt or _SUFFIX_FORMATS.get(suffix)
+        fmt = fmt or SUFFIX_FORMATS.get(suffix)
         if isinstance(source.read(0), str):
             if fmt is not None:
                 return label, fmt, source
@@ -257,11 +263,11 @@ def _load(
 
 def _format_from_suffix(path: Path) -> Format:
     suffix = path.suffix.lower()
-    if suffix in _SUFFIX_FORMATS:
-        return _SUFFIX_FORMATS[suffix]
+    if suffix in SUFFIX_FORMATS:
+        return SUFFIX_FORMATS[suffix]
     if suffix == ".xls":
         raise InputError(f"{path.name}: old .xls workbooks are not supported; save as .xlsx")
-    known = ", ".join(_SUFFIX_FORMATS)
+    known = ", ".join(SUFFIX_FORMATS)
     raise InputError(f"{path.name}: unknown file type; use one of {known} or give the format")
 
 
@@ -270,7 +276,10 @@ def _sniff_format(data: bytes | str) -> Format:
         if data.startswith(b"PK\x03\x04"):
             return "xlsx"
         data = data[:64].decode("latin-1")
-    return "jsonl" if data.lstrip("\ufeff\xef\xbb\xbf \t\r\n").startswith("{") else "csv"
+    start = data.lstrip("\ufeff\xef\xbb\xbf \t\r\n")[:1]
+    if start == "{":
+        return "jsonl"
+    return "json" if start == "[" else "csv"
 
 
 def _split_lines(text: str) -> Iterator[str]:
@@ -447,15 +456,62 @@ def _jsonl_records(lines: Iterator[str], columns: _Columns) -> Iterator[InputRec
             yield _json_record(line.lstrip("\ufeff"), number, columns)
 
 
+def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator[InputRecord]:
+    """The items of a JSON array, or of the ``comments`` array of an object.
+
+    A document that is JSON Lines after all (``.json`` for NDJSON) is read as such.
+    """
+    try:
+        value = json.loads(text.lstrip("\ufeff"))
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            return _jsonl_records(_split_lines(text), columns)
+        raise InputError(
+            f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    items = value
+    if isinstance(value, dict) and "comments" in value:  # the API's request body
+        items = value["comments"]
+        if isinstance(items, list):
+            items = [_api_comment(item, value.get("pack")) for item in items]
+    elif isinstance(value, dict):
+        items = [value]
+    if not isinstance(items, list):
+        raise InputError(
+            f"{label}: expected a JSON array of comment objects or an object with a "
+            f"'comments' array; got {_json_type(value)}"
+        )
+    return (_json_item(item, f"item {n}", str(n), columns) for n, item in enumerate(items, 1))
+
+
+def _api_comment(item: object, pack: object) -> object:
+    """An API comment as a flat object: its ``attributes`` inline, the body's pack."""
+    if not isinstance(item, dict):
+        return item
+    nested = item.get("attributes")
+    flat = dict(item)
+    if isinstance(nested, dict):
+        del flat["attributes"]
+        flat = {**nested, **flat}
+    if pack not in (None, ""):
+        flat.setdefault(_PACK_COLUMN, pack)
+    return flat
+
+
 def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         message = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
         return _error_record(str(number), "invalid_json", message)
+    return _json_item(value, f"line {number}", str(number), columns)
+
+
+def _json_item(value: object, where: str, number: str, columns: _Columns) -> InputRecord:
+    """One comment object (``where``/``number`` place it in messages and default ids)."""
     if not isinstance(value, dict):
-        message = f"line {number}: expected a JSON object, got {_json_type(value)}"
-        return _error_record(str(number), "invalid_json", message)
+        message = f"{where}: expected a JSON object, got {_json_type(value)}"
+        return _error_record(number, "invalid_json", message)
     raw_id, text, pack = (value.get(k) for k in (columns.id, columns.text, _PACK_COLUMN))
     reserved = (columns.id, columns.text, _PACK_COLUMN)
     attributes = {k: v for k, v in value.items() if k not in reserved}
@@ -464,10 +520,10 @@ def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     error = None
     if not isinstance(text, str):
         found = "no" if columns.text not in value else f"a {_json_type(text)} in the"
-        message = f"line {number}: {found} {columns.text!r} field; expected a string"
+        message = f"{where}: {found} {columns.text!r} field; expected a string"
         error, text = ErrorInfo(code="missing_text", message=message), None
     return InputRecord(
-        id=str(number) if raw_id in (None, "") else str(raw_id),
+        id=number if raw_id in (None, "") else str(raw_id),
         text=text,
         attributes=attributes,
         pack=None if pack in (None, "") else str(pack),

@@ -29,9 +29,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_UPLOAD_FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                   ".xlsx": "xlsx", ".txt": "lines"}  # fmt: skip
-
 
 class CommentLike(Protocol):
     """A comment as stored or as received (``NewComment``, ``StoredComment``)."""
@@ -163,7 +160,7 @@ def read_upload(
     packs: Sequence[str],
     max_comments: int,
 ) -> list[NewComment]:
-    """Read an uploaded CSV/TSV/JSONL/xlsx file as ``koe analyze`` reads it.
+    """Read an uploaded CSV/TSV/JSONL/JSON/xlsx file as ``koe analyze`` reads it.
 
     Rows naming a pack the server does not offer get an ``unknown_pack`` error.
 
@@ -171,10 +168,10 @@ def read_upload(
         BatchTooLarge: more than ``max_comments`` rows.
         nlp.errors.InputError: undecodable bytes, a missing column, a malformed file.
     """
-    from nlp import read_records
+    from nlp.io import SUFFIX_FORMATS, read_records
 
     suffix = Path(filename).suffix.lower() if filename else ""
-    fmt: Any = _UPLOAD_FORMATS.get(suffix)
+    fmt = SUFFIX_FORMATS.get(suffix)
     comments: list[NewComment] = []
     records = read_records(
         data,

@@ -35,7 +35,7 @@ JOB_REQUEST_BODY: dict[str, Any] = {
                 "required": ["file"],
                 "properties": {
                     "file": {"type": "string", "format": "binary",
-                             "description": "CSV/TSV (UTF-8, UTF-8 BOM, CP932), JSONL or xlsx"},
+                             "description": "CSV/TSV (UTF-8, UTF-8 BOM, CP932), JSON(L) or xlsx"},
                     "pack": {"type": "string"},
                     "text_column": {"type": "string", "default": "text"},
                     "id_column": {"type": "string", "default": "id"},

@@ -1,4 +1,4 @@
-"""``koe analyze``: comments in (CSV/JSONL/xlsx/stdin), one JSON object or CSV row out each.
+"""``koe analyze``: comments in (CSV/JSONL/JSON/xlsx/stdin), one JSON object or CSV row out each.
 
 The output contract is used by survey-platform integrations: keep it stable.
 """
@@ -24,7 +24,7 @@ Profile = Literal["fast", "standard", "accurate"]
 
 @app.command("analyze")
 def analyze_command(
-    input: Annotated[str, typer.Argument(help="CSV, JSONL or XLSX file, or - for stdin.")],
+    input: Annotated[str, typer.Argument(help="CSV, JSONL, JSON or XLSX file, or - for stdin.")],
     pack: Annotated[str, typer.Option(help="Theme pack id or pack .yaml path.")] = "employee",
     text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",

@@ -307,6 +307,49 @@ def test_io_jsonl_keeps_text_exactly_and_sniffs_format() -> None:
     assert record.text == " 空白\r\n "
 
 
+def test_io_json_array_items_fail_alone(tmp_path: Path) -> None:
+    items = [{"id": 7, "text": "良い", "dept": "営業"}, [1], {"body": "x"}, {"text": "最後"}]
+    path = _write(tmp_path / "in.json", json.dumps(items, ensure_ascii=False, indent=2), "utf-8")
+    records = list(read_records(path, group_columns=["dept"]))
+    assert [(r.id, r.text) for r in records] == [("7", "良い"), ("2", None), ("3", None),
+                                                 ("4", "最後")]  # fmt: skip
+    assert records[0].attributes == {"dept": "営業"}
+    array, no_text = records[1].error, records[2].error
+    assert array == ErrorInfo("invalid_json", "item 2: expected a JSON object, got array")
+    assert no_text == ErrorInfo("missing_text", "item 3: no 'text' field; expected a string")
+
+
+def test_io_json_api_body_ndjson_and_sniffing(tmp_path: Path) -> None:
+    body = {"pack": "customer", "comments": [
+        {"id": "a", "text": "遅い", "attributes": {"store": "新宿"}},
+        {"text": "速い", "pack": "employee"},
+    ]}  # fmt: skip
+    records = list(read_records(json.dumps(body).encode(), fmt="json", group_columns=["store"]))
+    assert [(r.id, r.text, r.pack, r.attributes) for r in records] == [
+        ("a", "遅い", "customer", {"store": "新宿"}), ("2", "速い", "employee", {"store": None}),
+    ]  # fmt: skip
+    ndjson = _write(tmp_path / "export.json", '{"text": "一"}\n{"text": "二"}\n', "utf-8")
+    assert _texts(read_records(ndjson)) == ["一", "二"]
+    assert _texts(read_records('\ufeff [{"text": "配列"}]'.encode())) == ["配列"]  # sniffed
+
+
+# fmt: off
+@pytest.mark.parametrize(("document", "message"), [
+    ('[{"text": "a"},', "in.json: not valid JSON (Expecting value at line 1, column 16)"),
+    ('"text"', "in.json: expected a JSON array of comment objects or an object with a "
+               "'comments' array; got string"),
+    ('{"comments": 3}', "in.json: expected a JSON array"),
+])
+# fmt: on
+def test_io_json_malformed_document_is_one_clear_error(
+    tmp_path: Path, document: str, message: str
+) -> None:
+    path = _write(tmp_path / "in.json", document, "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_records(path)
+    assert caught.value.message.startswith(message)
+
+
 # --- xlsx -------------------------------------------------------------------------------
 
 

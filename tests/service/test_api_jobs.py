@@ -210,11 +210,23 @@ def test_jobs_upload_cp932_csv(client: TestClient, auth: dict[str, str], run_job
     assert results[2]["error"]["code"] == "empty_text"
 
 
+def test_jobs_upload_json_body(client: TestClient, auth: dict[str, str], run_jobs: RunJobs) -> None:
+    body = {"comments": [{"id": "a", "text": "残業が多い", "attributes": {"dept": "営業"}}, 3]}
+    files = {"file": ("saved.json", json.dumps(body, ensure_ascii=False).encode())}
+    response = client.post("/v1/jobs", files=files, data={"group_columns": "dept"}, headers=auth)
+    assert response.status_code == 202, response.text
+    run_jobs(client)
+    results = client.get(f"/v1/jobs/{response.json()['id']}/results", headers=auth).json()["data"]
+    assert [(r["id"], r.get("dept")) for r in results] == [("a", "営業"), ("2", None)]
+    assert results[0]["error"] is None and results[1]["error"]["code"] == "invalid_json"
+
+
 def test_jobs_upload_errors(client: TestClient, auth: dict[str, str]) -> None:
     cases = [
         ({"file": ("a.csv", b"id,body\r\n1,x\r\n")}, {}, "missing_column"),
         ({"file": ("a.csv", b"\xff\xfe\x00garbage\x81\x82")}, {}, None),
         ({"file": ("a.xlsx", b"PK\x03\x04not a zip")}, {}, None),
+        ({"file": ("a.json", b'[{"text": "x"},')}, {}, None),
         ({"file": ("a.jsonl", b'{"text": "x"}\n')}, {"pack": "/etc/passwd"}, "unknown_pack"),
         ({"file": ("a.csv", b"id,text\r\n1,x\r\n")}, {"group_columns": "error"},
          "invalid_group_columns"),

@@ -23,7 +23,7 @@ from typing import IO, Any, Literal
 from nlp.errors import ColumnError, DecodeError, InputError
 from nlp.results import ErrorInfo
 
-__all__ = ["SUFFIX_FORMATS", "Format", "InputRecord", "decode_bytes", "read_records"]
+__all__ = ["Format", "InputRecord", "SUFFIX_FORMATS", "decode_bytes", "read_records"]
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ __all__ = ["topics_command"]
 
 @app.command("topics")
 def topics_command(
-    input: Annotated[str, typer.Argument(help="CSV, JSONL (also koe analyze output) or XLSX.")],
+    input: Annotated[str, typer.Argument(help="CSV, JSON(L) (also koe analyze output) or XLSX.")],
     output: Annotated[str, typer.Option("-o", "--output", help="topics.json to write.")],
     pack: Annotated[str, typer.Option(help="Theme pack id.")] = "employee",
     min_topic_size: Annotated[int, typer.Option(help="Smallest topic wanted.")] = 10,

@@ -470,11 +470,9 @@ def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator
             f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
     items = value
-    if isinstance(value, dict) and "comments" in value:  # the API's request body
-        items = value["comments"]
-        if isinstance(items, list):
-            items = [_api_comment(item, value.get("pack")) for item in items]
-    elif isinstance(value, dict):
+    if isinstance(value, dict) and isinstance(value.get("comments"), list):  # API body
+        items = [_api_comment(item, value.get("pack")) for item in value["comments"]]
+    elif isinstance(value, dict):  # one comment
         items = [value]
     if not isinstance(items, list):
         raise InputError(

@@ -331,6 +331,8 @@ def test_io_json_api_body_ndjson_and_sniffing(tmp_path: Path) -> None:
     ndjson = _write(tmp_path / "export.json", '{"text": "一"}\n{"text": "二"}\n', "utf-8")
     assert _texts(read_records(ndjson)) == ["一", "二"]
     assert _texts(read_records('\ufeff [{"text": "配列"}]'.encode())) == ["配列"]  # sniffed
+    one = _write(tmp_path / "one.json", '{"id": 1, "comments": "一件"}', "utf-8")
+    assert [(r.id, r.text) for r in read_records(one, text_column="comments")] == [("1", "一件")]
 
 
 # fmt: off
@@ -338,7 +340,7 @@ def test_io_json_api_body_ndjson_and_sniffing(tmp_path: Path) -> None:
     ('[{"text": "a"},', "in.json: not valid JSON (Expecting value at line 1, column 16)"),
     ('"text"', "in.json: expected a JSON array of comment objects or an object with a "
                "'comments' array; got string"),
-    ('{"comments": 3}', "in.json: expected a JSON array"),
+    ("3", "in.json: expected a JSON array"),
 ])
 # fmt: on
 def test_io_json_malformed_document_is_one_clear_error(

@@ -69,17 +69,21 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
     """Share of a theme's comments (≥ ``min_comments``) landing in topics linked to it.
 
     Each domain of the files is one batch (its own pack), as ``koe topics`` would see it.
-    ``share`` counts the topic's main theme only, ``share_all`` any theme it is linked to.
-    ``summary`` gives, for both, the mean over themes, the share over all (comment,
-    theme) pairs and how many themes get more than half of their comments into their
-    topics; ``precision``: the share of (comment, linked theme) pairs that are right.
+    ``share`` counts the topic's main theme only, ``share_all`` any theme it is linked to,
+    ``share_also`` any theme linked to the topic or to the comment's further topics
+    (``also_assignments``). ``summary`` gives, for each, the mean over themes, the share
+    over all (comment, theme) pairs and how many themes get more than half of their
+    comments into their topics; ``precision``: the share of (comment, linked theme)
+    pairs that are right; ``topics_per_comment`` (``also`` only).
     """
     from nlp.topics import TopicConfig, discover_topics
 
     rows = _rows(patterns)
     shares: dict[str, Any] = {}
-    right = {"main": 0, "all": 0}
-    linked = {"main": 0, "all": 0}
+    keys = {"main": "", "all": "_all", "also": "_also"}
+    right = dict.fromkeys(keys, 0)
+    linked = dict.fromkeys(keys, 0)
+    placed = total = 0
     for domain, pack in (("employee", "employee"), ("customer", "customer")):
         subset = [r for r in rows if r.get("domain") == domain]
         if len(subset) < 2:
@@ -89,30 +93,30 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
         main_of = {t.id: {t.theme} - {"new"} for t in result.topics}
         all_of = {t.id: {link.id for link in t.themes} for t in result.topics}
         counts: Counter[str] = Counter()
-        hits: Counter[str] = Counter()
-        hits_all: Counter[str] = Counter()
+        hits: dict[str, Counter[str]] = {key: Counter() for key in keys}
         for r in subset:
             topic = result.assignments[r["id"]]
+            more = result.also_assignments.get(r["id"], [])
+            placed += 1 + len(more)
             gold = set(r.get("themes") or {})
-            for key, links in (
-                ("main", main_of.get(topic, set())),
-                ("all", all_of.get(topic, set())),
-            ):
+            links_of = {"main": main_of.get(topic, set()), "all": all_of.get(topic, set())}
+            links_of["also"] = links_of["all"].union(*(all_of[t] for t in more))
+            for key, links in links_of.items():
                 right[key] += len(links & gold)
                 linked[key] += len(links)
-            for theme in gold:
-                counts[theme] += 1
-                hits[theme] += theme in main_of.get(topic, set())
-                hits_all[theme] += theme in all_of.get(topic, set())
+                hits[key].update(gold & links)
+            counts.update(gold)
+        total += len(subset)
         for theme, count in sorted(counts.items()):
             if count >= min_comments:
-                shares[f"{domain}/{theme}"] = {
-                    "comments": count, "hits": hits[theme], "share": round(hits[theme] / count, 3),
-                    "hits_all": hits_all[theme], "share_all": round(hits_all[theme] / count, 3),
-                }  # fmt: skip
+                row: dict[str, Any] = {"comments": count}
+                for key, suffix in keys.items():
+                    row["hits" + suffix] = hits[key][theme]
+                    row["share" + suffix] = round(hits[key][theme] / count, 3)
+                shares[f"{domain}/{theme}"] = row
     pairs = sum(s["comments"] for s in shares.values())
     summary: dict[str, Any] = {"themes": len(shares)}
-    for key, suffix in (("main", ""), ("all", "_all")):
+    for key, suffix in keys.items():
         values = [s["share" + suffix] for s in shares.values()]
         hit_count = sum(s["hits" + suffix] for s in shares.values())
         summary[key] = {
@@ -121,6 +125,7 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
             "themes_over_half": sum(v > 0.5 for v in values),
             "precision": round(right[key] / max(1, linked[key]), 3),
         }  # fmt: skip
+    summary["also"]["topics_per_comment"] = round(placed / max(1, total), 2)
     return {"summary": summary, "themes": shares}
 
 
@@ -149,9 +154,10 @@ def benchmark(sizes: list[int], threads: int, previous: list[dict[str, Any]]) ->
 def _print_themes(checks: dict[str, Any]) -> None:
     for name, check in checks.items():
         print(name, json.dumps(check["summary"]))  # noqa: T201
-        print(f"{'theme':>36} {'n':>5} {'main':>6} {'all':>6}")  # noqa: T201
+        print(f"{'theme':>36} {'n':>5} {'main':>6} {'all':>6} {'also':>6}")  # noqa: T201
         for theme, row in check["themes"].items():
-            print(f"{theme:>36} {row['comments']:>5} {row['share']:>6} {row['share_all']:>6}")  # noqa: T201
+            print(f"{theme:>36} {row['comments']:>5} {row['share']:>6} {row['share_all']:>6} "  # noqa: T201
+                  f"{row['share_also']:>6}")  # fmt: skip
 
 
 def main() -> None:

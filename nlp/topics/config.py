@@ -48,6 +48,10 @@ class TopicConfig(BaseModel):
         also_theme_share: Every further theme at least this share of a topic's comments
             have is linked too (``TopicInfo.themes``); 1.0 links only themes every
             comment of the topic has.
+        also_topics: Also place each comment in the closest topic led by each further
+            theme it has (its themes as in ``theme_matrix``) that its own topic is not
+            linked to (``TopicResult.also_assignments``): a comment about training and
+            harassment is in the harassment topic and also in the training one.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -73,3 +77,4 @@ class TopicConfig(BaseModel):
     theme_weight: float = Field(default=2.0, ge=0.0)
     min_theme_share: float = Field(default=0.3, ge=0.0, le=1.0)
     also_theme_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    also_topics: bool = True

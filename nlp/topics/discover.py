@@ -81,7 +81,8 @@ def result_from_model(
     """
     ids = [str(i) for i in ids]
     topics = model.topics_
-    infos = [_topic_info(model, t, texts, ids) for t in sorted(set(topics)) if t != -1]
+    also = Counter(t for more in model.also_topics_ for t in more)
+    infos = [_topic_info(model, t, texts, ids, also[t]) for t in sorted(set(topics)) if t != -1]
     named = (("groups", groups), ("waves", times))
     columns = {name: [str(v) for v in values] for name, values in named if values is not None}
     hidden = _hidden(columns, model.config.min_group_size)
@@ -100,6 +101,7 @@ def result_from_model(
         per_time=per_time,
         trends=trends,
         suppressed={name: sorted(values) for name, values in hidden.items()} or None,
+        also_assignments={i: more for i, more in zip(ids, model.also_topics_, strict=True) if more},
     )
 
 
@@ -109,7 +111,9 @@ def redact_text(text: str) -> str:
     return redact(normal, detect_pii(normal, tokenize(normal)))
 
 
-def _topic_info(model: TopicModel, topic: int, texts: Sequence[str], ids: list[str]) -> TopicInfo:
+def _topic_info(
+    model: TopicModel, topic: int, texts: Sequence[str], ids: list[str], also_size: int
+) -> TopicInfo:
     members = [i for i, t in enumerate(model.topics_) if t == topic]
     words = model.topic_words(topic)
     theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
@@ -126,6 +130,7 @@ def _topic_info(model: TopicModel, topic: int, texts: Sequence[str], ids: list[s
         representative_ids=[ids[i] for i in reps],
         representative_texts=[redact_text(texts[i]) for i in reps],
         themes=links,
+        also_size=also_size,
     )
 
 

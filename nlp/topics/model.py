@@ -18,7 +18,7 @@ from bertopic.backend import BaseEmbedder  # type: ignore[import-untyped]
 from nlp.themes import load_pack
 from nlp.topics.config import TopicConfig
 from nlp.topics.embed import LemmaSvdEmbedder
-from nlp.topics.taxonomy import link_topics, theme_matrix, theme_seed_words
+from nlp.topics.taxonomy import NEW_THEME, link_topics, theme_matrix, theme_seed_words
 from nlp.topics.vocab import joined_lemmas
 
 __all__ = ["TopicModel"]
@@ -37,7 +37,8 @@ class TopicModel:
     per training comment), ``embeddings_``, ``themes_`` (topic id → (theme id, score)),
     ``also_themes_`` (topic id → further themes most of its comments match, with shares),
     ``centroids_`` and ``topic_ids_`` (mean embedding per topic, used by :meth:`transform`
-    so a loaded model assigns exactly as the fitted one).
+    so a loaded model assigns exactly as the fitted one) and ``also_topics_`` (per
+    training comment, the further topics of its other themes; see ``config.also_topics``).
     """
 
     def __init__(self, config: TopicConfig | None = None) -> None:
@@ -73,13 +74,21 @@ class TopicModel:
         self.centroids_ = _unit(
             np.stack([self.embeddings_[labels == t].mean(axis=0) for t in self.topic_ids_])
         )
+        sims = _unit(self.embeddings_) @ self.centroids_.T
+        self.also_topics_ = self._further(sims, matches, self.topics_)
         return self
 
     def transform(self, texts: Sequence[str]) -> list[int]:
-        """Assign each of ``texts`` to a fitted topic (``-1``: outlier)."""
-        embeddings = self._embed(texts, joined_lemmas(texts), self._themes(texts))
-        sims = _unit(embeddings) @ self.centroids_.T
-        return [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
+        """Assign each of ``texts`` to a fitted topic (the closest centroid)."""
+        return [topics[0] for topics in self.memberships(texts)]
+
+    def memberships(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each comment's topic (as :meth:`transform`), then its further topics, if any."""
+        matches = self._themes(texts)
+        sims = _unit(self._embed(texts, joined_lemmas(texts), matches)) @ self.centroids_.T
+        topics = [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
+        further = self._further(sims, matches, topics)
+        return [[topic, *more] for topic, more in zip(topics, further, strict=True)]
 
     def topic_words(self, topic: int) -> list[str]:
         """Top words of ``topic``, best first."""
@@ -135,6 +144,39 @@ class TopicModel:
             for k, v in state.get("also_themes", {}).items()
         }
         return model
+
+    def _further(
+        self, sims: np.ndarray, matches: np.ndarray, topics: Sequence[int]
+    ) -> list[list[int]]:
+        """Per comment, the further topics its themes (``matches``) lead to.
+
+        For each theme no topic of the comment links yet: of the topics whose main link
+        is that theme, the one whose centroid is closest (``sims``).
+        """
+        if not self.config.also_topics:
+            return [[] for _ in topics]
+        theme_ids = load_pack(self.config.pack).theme_ids
+        led_by: dict[str, list[int]] = {}  # theme → columns of ``sims`` whose topic it leads
+        for column, topic in enumerate(self.topic_ids_.tolist()):
+            led_by.setdefault(self.themes_[topic][0], []).append(column)
+        out: list[list[int]] = []
+        for row, topic in enumerate(topics):
+            linked, more = self._linked(topic), []
+            for theme in (theme_ids[j] for j in np.flatnonzero(matches[row])):
+                if theme in linked or theme not in led_by:
+                    continue
+                column = max(led_by[theme], key=lambda c: (sims[row, c], -c))
+                more.append(int(self.topic_ids_[column]))
+                linked |= self._linked(more[-1])
+            out.append(more)
+        return out
+
+    def _linked(self, topic: int) -> set[str]:
+        """The themes ``topic`` is linked to (none for outliers)."""
+        if topic == -1:
+            return set()
+        main = {self.themes_[topic][0]} - {NEW_THEME}
+        return main | {theme for theme, _ in self.also_themes_.get(topic, [])}
 
     def _make_embedder(self, docs: list[str]) -> Any:
         if self.config.embedding_model is not None:

@@ -28,7 +28,8 @@ class TopicInfo:
     """One topic: Japanese label from its top words, linked theme(s) and examples.
 
     ``theme``/``theme_score`` is the main link (``"new"``: none); ``themes`` lists it
-    first, then every further theme most of the topic's comments match.
+    first, then every further theme most of the topic's comments match. ``size`` counts
+    the comments assigned to the topic; ``also_size`` those in it as a further topic.
     """
 
     id: int
@@ -40,6 +41,7 @@ class TopicInfo:
     representative_ids: list[str]
     representative_texts: list[str]  # PII-redacted
     themes: list[ThemeLink] = field(default_factory=list)
+    also_size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,9 @@ class TopicResult:
 
     ``per_group`` and ``per_time`` show only groups and waves that pass the anonymity
     threshold after complementary suppression; ``suppressed`` names the hidden ones.
-    ``per_time`` is in wave order; ``trends`` needs two shown waves.
+    ``per_time`` is in wave order; ``trends`` needs two shown waves; both count each
+    comment in its assigned topic only. ``also_assignments`` lists, for comments with
+    further themes, the topics those themes lead them to (``TopicConfig.also_topics``).
     """
 
     topics: list[TopicInfo]
@@ -88,6 +92,7 @@ class TopicResult:
     per_time: dict[str, list[GroupTopic]] | None = None
     trends: TopicTrends | None = None
     suppressed: dict[str, list[str]] | None = None
+    also_assignments: dict[str, list[int]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -131,6 +131,27 @@ def test_topics_spanning_two_themes_link_both() -> None:
     assert not any({"workload", "compensation"} & linked[result.assignments[str(len(texts) - 1)]])
 
 
+def test_topics_comment_with_a_further_theme_is_also_in_its_topic() -> None:
+    overtime = ["残業が多すぎる", "毎日残業で帰れない", "休日出勤ばかりでつらい", "残業が減らない"]
+    training = ["研修の内容が古い", "研修をもっと増やしてほしい", "研修が役に立たない",
+                "資格取得の研修が少ない"]  # fmt: skip
+    ends = ("本当に困る", "改善してほしい", "つらい", "何とかしてほしい", "どうにかして")
+    texts = [f"{t}。{end}" for t in overtime + training for end in ends]
+    texts += ["残業が多すぎて研修に出る暇がない", "毎日残業で、研修を受ける時間がない"]
+    result = discover_topics(texts, config=TopicConfig(n_topics=2))
+    linked = {t.id: {link.id for link in t.themes} for t in result.topics}
+    for row in (str(len(texts) - 2), str(len(texts) - 1)):
+        topics = [result.assignments[row], *result.also_assignments.get(row, [])]
+        assert {"workload", "growth"} <= set().union(*(linked[t] for t in topics))
+        for further in result.also_assignments.get(row, []):
+            assert linked[further] - linked[result.assignments[row]]  # brings a new theme
+    placed = sum(len(more) for more in result.also_assignments.values())
+    assert placed and sum(t.also_size for t in result.topics) == placed
+    assert all(result.also_assignments.values())  # only comments with further topics
+    off = discover_topics(texts, config=TopicConfig(n_topics=2, also_topics=False))
+    assert off.also_assignments == {} and off.assignments == result.assignments
+
+
 def test_topics_save_load_assigns_new_comments(
     batch: tuple[list[str], list[str]], tmp_path: Path
 ) -> None:
@@ -144,6 +165,8 @@ def test_topics_save_load_assigns_new_comments(
     assert loaded.transform(new) == loaded.transform(new)
     assert set(loaded.transform(new)) <= set(model.topics_)
     assert loaded.transform(texts[:10]) == model.transform(texts[:10])
+    assert loaded.memberships(texts) == model.memberships(texts)
+    assert [m[0] for m in loaded.memberships(texts)] == loaded.transform(texts)
     assert loaded.themes_ == model.themes_
     assert loaded.also_themes_ == model.also_themes_
 

@@ -1,6 +1,7 @@
 """Benchmark topic discovery (time, peak memory) and check the topic → theme links on dev.
 
-Usage: ``python scripts/benchmark_topics.py --sizes 10000,100000 --output bench.json``.
+Usage: ``python scripts/benchmark_topics.py --sizes 10000,100000 --output bench.json``;
+``--later`` adds the check on the later training files (:func:`later_check`).
 Each size runs in a fresh subprocess limited to ``--threads`` BLAS threads, so peak RSS
 is that run's own. Comments are cycled and recombined from ``data/**/*.jsonl``.
 """
@@ -56,6 +57,9 @@ THEME_SETS = {"dev": ("data/dev.jsonl",), "tune": ("data/tune.jsonl",),
               "train": ("data/train/*.jsonl",)}  # fmt: skip
 
 
+_KEYS = {"main": "", "all": "_all", "also": "_also"}
+
+
 def _rows(patterns: tuple[str, ...]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for pattern in patterns:
@@ -65,7 +69,9 @@ def _rows(patterns: tuple[str, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, Any]:
+def theme_check(
+    patterns: tuple[str, ...], min_comments: int = 15, theme_model: str | None = None
+) -> dict[str, Any]:
     """Share of a theme's comments (≥ ``min_comments``) landing in topics linked to it.
 
     Each domain of the files is one batch (its own pack), as ``koe topics`` would see it.
@@ -74,13 +80,14 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
     (``also_assignments``). ``summary`` gives, for each, the mean over themes, the share
     over all (comment, theme) pairs and how many themes get more than half of their
     comments into their topics; ``precision``: the share of (comment, linked theme)
-    pairs that are right; ``topics_per_comment`` (``also`` only).
+    pairs that are right; ``topics_per_comment`` (``also`` only). ``theme_model``
+    replaces the config's comment model.
     """
     from nlp.topics import TopicConfig, discover_topics
 
     rows = _rows(patterns)
     shares: dict[str, Any] = {}
-    keys = {"main": "", "all": "_all", "also": "_also"}
+    keys = _KEYS
     right = dict.fromkeys(keys, 0)
     linked = dict.fromkeys(keys, 0)
     placed = total = 0
@@ -88,8 +95,10 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
         subset = [r for r in rows if r.get("domain") == domain]
         if len(subset) < 2:
             continue
-        result = discover_topics([r["text"] for r in subset], [r["id"] for r in subset],
-                                 TopicConfig(pack=pack, min_topic_size=5))  # fmt: skip
+        config = TopicConfig(pack=pack, min_topic_size=5)
+        if theme_model is not None:
+            config = config.model_copy(update={"theme_model": theme_model})
+        result = discover_topics([r["text"] for r in subset], [r["id"] for r in subset], config)
         main_of = {t.id: {t.theme} - {"new"} for t in result.topics}
         all_of = {t.id: {link.id for link in t.themes} for t in result.topics}
         counts: Counter[str] = Counter()
@@ -127,6 +136,28 @@ def theme_check(patterns: tuple[str, ...], min_comments: int = 15) -> dict[str, 
         }  # fmt: skip
     summary["also"]["topics_per_comment"] = round(placed / max(1, total), 2)
     return {"summary": summary, "themes": shares}
+
+
+def later_check() -> dict[str, Any]:
+    """:func:`theme_check` on each later training file, by a comment model that never saw it.
+
+    As ``cross_domain.py --split later``: the linear model is trained on the 18 files the
+    shipped encoder saw; each of the twelve later files is then its own batch per pack.
+    """
+    from cross_domain import ENCODER_FILES, linear_model
+
+    train = ROOT / "data" / "train"
+    seen = {path for pattern in ENCODER_FILES for path in train.glob(pattern)}
+    later = sorted(set(train.glob("*.jsonl")) - seen)
+    model = linear_model(_rows(tuple(_relative(p) for p in sorted(seen))), "chive-ja-20k")
+    files = {p.stem: theme_check((_relative(p),), theme_model=model)["summary"] for p in later}
+    total = {key: sum(f[key]["themes_over_half"] for f in files.values()) for key in _KEYS}
+    return {"themes": sum(f["themes"] for f in files.values()), "themes_over_half": total,
+            "files": files}  # fmt: skip
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT))
 
 
 def theme_checks() -> dict[str, Any]:
@@ -173,6 +204,11 @@ def main() -> None:
     parser.add_argument(
         "--themes-only", action="store_true", help="only print the theme checks (nothing written)"
     )
+    parser.add_argument(
+        "--later",
+        action="store_true",
+        help="only the check on the later training files (about 2 minutes; into --output)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()  # fmt: skip
     if args.one:
@@ -182,10 +218,18 @@ def main() -> None:
         _print_themes(theme_checks())
         return
     output = Path(args.output)
-    previous = json.loads(output.read_text("utf-8"))["runs"] if output.exists() else []
-    report = benchmark([int(s) for s in args.sizes.split(",") if s], args.threads, previous)
+    old = json.loads(output.read_text("utf-8")) if output.exists() else {}
+    if args.later:
+        report = old | {"later_files": later_check()}
+        print(json.dumps(report["later_files"]["themes_over_half"]))  # noqa: T201
+    else:
+        report = benchmark([int(s) for s in args.sizes.split(",") if s], args.threads,
+                           old.get("runs", []))  # fmt: skip
+        report |= {k: v for k, v in old.items() if k == "later_files"}
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    if args.later:
+        return
     print(f"{'n':>8} {'seconds':>8} {'peak MB':>8} {'topics':>7} {'outliers':>8}")  # noqa: T201
     for run in report["runs"]:
         print(f"{run['n']:>8} {run['seconds']:>8} {run['peak_rss_mb']:>8} "  # noqa: T201

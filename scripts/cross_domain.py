@@ -31,8 +31,9 @@ from typing import Any
 
 from nlp.comment_model import DEFAULT_ENCODER
 from nlp.evaluation import load_labelled, score_predictions
+from nlp.io import InputRecord
 from nlp.linear import train_linear
-from nlp.pipeline import InputRecord, Pipeline, PipelineConfig
+from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.profiles import profile_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,8 @@ def _score(config: PipelineConfig, gold: list[dict[str, Any]]) -> dict[str, Any]
     return {k: metrics[k] for k in METRICS} | {"n": len(gold)}
 
 
-def _linear(records: list[dict[str, Any]], wordvec: str | None) -> str:
+def linear_model(records: list[dict[str, Any]], wordvec: str | None) -> str:
+    """Train a linear comment model on ``records`` into a temporary directory; its path."""
     model_dir = Path(tempfile.mkdtemp(prefix="koe-xdomain-"))
     train_linear(records, model_dir, name="xdomain", wordvec=wordvec)
     return str(model_dir)
@@ -76,7 +78,8 @@ def subdomain_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             if wordvec is None:
                 config = profile_config("fast")
             else:
-                config = profile_config("standard", comment_model=_linear(rest, wordvec or None))
+                model = linear_model(rest, wordvec or None)
+                config = profile_config("standard", comment_model=model)
             metrics = _score(config, gold)
             folds[held_out][variant] = metrics
             pooled.setdefault(variant, []).append(metrics)
@@ -95,7 +98,7 @@ def later_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         raise SystemExit(f"the encoder's files hold {len(rest)} comments, not {ENCODER_COMMENTS}")
     later = sorted(set(data) - seen)
     gold = [r for name in later for r in data[name]]
-    linear = _linear(rest, "chive-ja-20k")
+    linear = linear_model(rest, "chive-ja-20k")
     accurate = profile_config("accurate")
     profiles = {
         "fast": profile_config("fast"),

@@ -10,7 +10,8 @@ Usage:
 ``.jsonl`` files use the schema of data/LABEL_GUIDE.md, ``.csv`` files the columns
 ``text,sentiment[,intent][,themes]`` (see README); ``.tsv`` files are binary polarity
 sentences (chABSA format). ``--compare`` runs every profile (fast, standard, accurate) and
-the peer ``oseti`` when it is installed on the same file and prints one table.
+the peers ``oseti`` and ``asari`` (positive/negative only) when they are installed on the
+same file and prints one table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import re
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +96,55 @@ def oseti_label(analyzer: Any, text: str) -> str:
     return "positive" if total > 0 else "negative" if total < 0 else "neutral"
 
 
-def _peer_predictions(analyzer: Any, texts: list[str]) -> list[CommentAnalysis]:
+def _asari() -> Any | None:
+    """asari's ``Sonar``, or None when not installed (``pip install asari``).
+
+    Its ONNX pipeline lower-cases text with the ``en_US.UTF-8`` locale; where the machine
+    has none (minimal images), the same graph is loaded with ``C.UTF-8`` instead.
+    """
+    import locale
+
+    try:
+        from asari.api import Sonar
+    except ImportError:
+        return None
+    current = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "en_US.UTF-8")
+        return Sonar()
+    except locale.Error:
+        pass
+    finally:
+        locale.setlocale(locale.LC_CTYPE, current)
+    import onnx
+    import onnxruntime
+
+    sonar = Sonar.__new__(Sonar)
+    graph = onnx.load(str(Path(sys.modules["asari.api"].__file__ or "").parent / "data" /
+                          "pipeline.onnx"))  # fmt: skip
+    for node in graph.graph.node:
+        if node.op_type == "StringNormalizer":
+            node.attribute.append(onnx.helper.make_attribute("locale", "C.UTF-8"))
+    sonar.sess = onnxruntime.InferenceSession(graph.SerializeToString())
+    sonar.input_name = sonar.sess.get_inputs()[0].name
+    sonar.prob_name = sonar.sess.get_outputs()[1].name
+    return sonar
+
+
+def peers() -> dict[str, Callable[[str], str]]:
+    """Comment labellers of the installed peers: oseti (4 labels), asari (positive/negative)."""
+    out: dict[str, Callable[[str], str]] = {}
+    if (analyzer := _oseti()) is not None:
+        out["oseti"] = lambda text: oseti_label(analyzer, text)
+    if (sonar := _asari()) is not None:
+        out["asari"] = lambda text: str(sonar.ping(text=text)["top_class"])
+    return out
+
+
+def _peer_predictions(label_of: Callable[[str], str], texts: list[str]) -> list[CommentAnalysis]:
     out = []
     for i, text in enumerate(texts):
-        label = oseti_label(analyzer, text)
+        label = label_of(text)
         scores = SentimentScores(**{k: float(k == label) for k in
                                     ("positive", "negative", "neutral", "mixed")})  # fmt: skip
         out.append(CommentAnalysis(id=str(i), pack="", sentiment=label,  # type: ignore[arg-type]
@@ -111,19 +158,16 @@ def run(path: Path, config: PipelineConfig, holdout: float | None) -> dict[str, 
     return evaluate(path, config)
 
 
-def run_peer(path: Path, holdout: float | None) -> dict[str, Any] | None:
-    analyzer = _oseti()
-    if analyzer is None:
-        return None
+def run_peer(path: Path, holdout: float | None, label_of: Callable[[str], str]) -> dict[str, Any]:
     if path.suffix == ".tsv":
         from nlp.evaluation import load_polarity_tsv, polarity_split
 
         rows = load_polarity_tsv(path)
         rows = polarity_split(rows, holdout)[1] if holdout is not None else rows
-        right = [oseti_label(analyzer, t) == gold for t, gold in rows]
+        right = [label_of(t) == gold for t, gold in rows]
         return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 4)}
     gold = load_labelled(path)
-    metrics = score_predictions(gold, _peer_predictions(analyzer, [g["text"] for g in gold]))
+    metrics = score_predictions(gold, _peer_predictions(label_of, [g["text"] for g in gold]))
     return {k: metrics[k] for k in ("n", "sentiment_macro_f1", "sentiment_accuracy")}
 
 
@@ -157,9 +201,8 @@ def compare(
     for encoder in encoders:
         config = profile_config("accurate", encoder=str(encoder), **overrides)
         results[f"accurate with {encoder.name}"] = run(path, config, holdout)
-    peer = run_peer(path, holdout)
-    if peer is not None:
-        results["oseti (peer)"] = peer
+    for name, label_of in peers().items():
+        results[f"{name} (peer)"] = run_peer(path, holdout, label_of)
     columns = ["accuracy", "binary_accuracy"] if path.suffix == ".tsv" else TABLE
     print(f"{path} — {next(iter(results.values()))['n']} items")
     print("| profile | " + " | ".join(columns) + " |")

@@ -84,11 +84,27 @@ class TopicModel:
 
     def memberships(self, texts: Sequence[str]) -> list[list[int]]:
         """Each comment's topic (as :meth:`transform`), then its further topics, if any."""
-        matches = self._themes(texts)
-        sims = _unit(self._embed(texts, joined_lemmas(texts), matches)) @ self.centroids_.T
-        topics = [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
-        further = self._further(sims, matches, topics)
+        _, topics, further = self._assign(texts)
         return [[topic, *more] for topic, more in zip(topics, further, strict=True)]
+
+    def assign(self, texts: Sequence[str]) -> TopicModel:
+        """Make ``texts`` the model's batch without changing its topics.
+
+        Assigns them as :meth:`memberships` does and keeps their state as :meth:`fit`
+        keeps the training batch's (``topics_``, ``embeddings_``, ``also_topics_``), so
+        :func:`nlp.topics.result_from_model` describes them: a saved model applied to a
+        later survey wave.
+        """
+        self.embeddings_, self.topics_, self.also_topics_ = self._assign(texts)
+        self.bertopic_.topics_ = list(self.topics_)  # read by its per-class words
+        return self
+
+    def _assign(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[int]]]:
+        matches = self._themes(texts)
+        embeddings = self._embed(texts, joined_lemmas(texts), matches)
+        sims = _unit(embeddings) @ self.centroids_.T
+        topics = [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
+        return embeddings, topics, self._further(sims, matches, topics)
 
     def topic_words(self, topic: int) -> list[str]:
         """Top words of ``topic``, best first."""

@@ -32,11 +32,22 @@ def topics_command(
     text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",
     html: Annotated[str, typer.Option(help="Also write a standalone Plotly HTML file.")] = "",
+    save_model: Annotated[
+        str, typer.Option(help="Also save the fitted topic model to this directory.")
+    ] = "",
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Assign the comments to the topics of a model saved with --save-model "
+            "(e.g. an earlier wave's) instead of discovering new ones; --pack and "
+            "--min-topic-size then come from the model.",
+        ),
+    ] = "",
 ) -> None:
     """Discover topics and map each to a taxonomy theme (or "new")."""
     with user_errors(input, ValueError):
         _run(input, output, pack, min_topic_size, group_column, time_column, text_column,
-             id_column, html)  # fmt: skip
+             id_column, html, save_model, model)  # fmt: skip
 
 
 def _run(
@@ -49,14 +60,20 @@ def _run(
     text_column: str,
     id_column: str,
     html: str,
+    save_model: str,
+    saved: str,
 ) -> None:
     from nlp.themes import load_pack
     from nlp.topics import TopicConfig, TopicModel, result_from_model
 
+    if saved and not (Path(saved) / "koe_topics.json").is_file():
+        raise ValueError(f"{saved}: not a topic model saved by koe topics --save-model")
     config = TopicConfig(pack=pack, min_topic_size=min_topic_size)
     load_pack(pack)  # a bad pack fails before reading
     ids, texts, groups, times = _read(input, text_column, id_column, group_column, time_column)
-    model = TopicModel(config).fit(texts)
+    model = TopicModel.load(saved).assign(texts) if saved else TopicModel(config).fit(texts)
+    if save_model:
+        model.save(save_model)
     result = result_from_model(model, texts, ids, groups=groups, times=times)
     Path(output).write_text(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8"

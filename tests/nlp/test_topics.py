@@ -167,6 +167,13 @@ def test_topics_save_load_assigns_new_comments(
     assert loaded.transform(texts[:10]) == model.transform(texts[:10])
     assert loaded.memberships(texts) == model.memberships(texts)
     assert [m[0] for m in loaded.memberships(texts)] == loaded.transform(texts)
+    batch = TopicModel.load(tmp_path / "m").assign(new)  # a later wave, topics unchanged
+    assert [[t, *more] for t, more in zip(batch.topics_, batch.also_topics_, strict=True)] == (
+        loaded.memberships(new)
+    )
+    assert result_from_model(batch, new, ["a", "b"]).assignments == dict(
+        zip(["a", "b"], loaded.transform(new), strict=True)
+    )
     assert loaded.themes_ == model.themes_
     assert loaded.also_themes_ == model.also_themes_
 

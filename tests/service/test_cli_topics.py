@@ -112,3 +112,37 @@ def test_cli_topics_bad_input_one_line_exit_1(
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0
     assert result.output.startswith("koe: error:")
+
+
+def test_cli_topics_saved_model_assigns_a_later_wave(small_csv: Path, tmp_path: Path) -> None:
+    out, saved = tmp_path / "w1.json", tmp_path / "model"
+    first = runner.invoke(app, ["topics", str(small_csv), "--min-topic-size", "5", "-o",
+                                str(out), "--save-model", str(saved)])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    wave2 = tmp_path / "wave2.csv"  # other comments than the model was fitted on
+    with wave2.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "dept", "wave"])
+        for i, row in enumerate(_rows(90)[50:]):
+            writer.writerow([row["id"], row["text"], "営業" if i % 2 else "開発", f"W{i % 2}"])
+    later, html = tmp_path / "w2.json", tmp_path / "w2.html"
+    second = runner.invoke(app, ["topics", str(wave2), "-o", str(later), "--model", str(saved),
+                                 "--group-column", "dept", "--time-column", "wave",
+                                 "--html", str(html)])  # fmt: skip
+    assert second.exit_code == 0, second.output
+    fitted, assigned = (json.loads(p.read_text(encoding="utf-8")) for p in (out, later))
+    assert len(assigned["assignments"]) == 40
+    topics = {t["id"]: t for t in fitted["topics"]}
+    for topic in assigned["topics"]:  # the saved topics, with this batch's sizes
+        assert (topic["label"], topic["theme"]) == (topics[topic["id"]]["label"],
+                                                    topics[topic["id"]]["theme"])  # fmt: skip
+    assert sum(t["size"] for t in assigned["topics"]) == 40
+    assert set(assigned["per_group"]) == {"営業", "開発"} and "trends" in assigned
+    assert "Plotly" in html.read_text(encoding="utf-8")
+
+
+def test_cli_topics_model_that_is_not_one_is_a_clear_error(small_csv: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["topics", str(small_csv), "-o", str(tmp_path / "t.json"),
+                                 "--model", str(tmp_path)])  # fmt: skip
+    assert result.exit_code == 1
+    assert "not a topic model saved by koe topics" in result.output

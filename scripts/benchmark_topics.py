@@ -87,9 +87,8 @@ def theme_check(
 
     rows = _rows(patterns)
     shares: dict[str, Any] = {}
-    keys = _KEYS
-    right = dict.fromkeys(keys, 0)
-    linked = dict.fromkeys(keys, 0)
+    right = dict.fromkeys(_KEYS, 0)
+    linked = dict.fromkeys(_KEYS, 0)
     placed = total = 0
     for domain, pack in (("employee", "employee"), ("customer", "customer")):
         subset = [r for r in rows if r.get("domain") == domain]
@@ -102,7 +101,7 @@ def theme_check(
         main_of = {t.id: {t.theme} - {"new"} for t in result.topics}
         all_of = {t.id: {link.id for link in t.themes} for t in result.topics}
         counts: Counter[str] = Counter()
-        hits: dict[str, Counter[str]] = {key: Counter() for key in keys}
+        hits: dict[str, Counter[str]] = {key: Counter() for key in _KEYS}
         for r in subset:
             topic = result.assignments[r["id"]]
             more = result.also_assignments.get(r["id"], [])
@@ -119,13 +118,13 @@ def theme_check(
         for theme, count in sorted(counts.items()):
             if count >= min_comments:
                 row: dict[str, Any] = {"comments": count}
-                for key, suffix in keys.items():
+                for key, suffix in _KEYS.items():
                     row["hits" + suffix] = hits[key][theme]
                     row["share" + suffix] = round(hits[key][theme] / count, 3)
                 shares[f"{domain}/{theme}"] = row
     pairs = sum(s["comments"] for s in shares.values())
     summary: dict[str, Any] = {"themes": len(shares)}
-    for key, suffix in keys.items():
+    for key, suffix in _KEYS.items():
         values = [s["share" + suffix] for s in shares.values()]
         hit_count = sum(s["hits" + suffix] for s in shares.values())
         summary[key] = {
@@ -207,7 +206,7 @@ def main() -> None:
     parser.add_argument(
         "--later",
         action="store_true",
-        help="only the check on the later training files (about 2 minutes; into --output)",
+        help="only the check on the later training files (about a minute; into --output)",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()  # fmt: skip
@@ -225,7 +224,8 @@ def main() -> None:
     else:
         report = benchmark([int(s) for s in args.sizes.split(",") if s], args.threads,
                            old.get("runs", []))  # fmt: skip
-        report |= {k: v for k, v in old.items() if k == "later_files"}
+        if "later_files" in old:  # kept until --later runs again
+            report["later_files"] = old["later_files"]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
     if args.later:

@@ -34,11 +34,12 @@ class TopicModel:
     """Discover topics in a batch of comments and link each to a taxonomy theme.
 
     Fitted state: ``bertopic_`` (the BERTopic model), ``embedder_``, ``topics_`` (topic
-    per training comment), ``embeddings_``, ``themes_`` (topic id → (theme id, score)),
+    per comment of the batch: the training one, or the one given to :meth:`assign`),
+    ``embeddings_``, ``themes_`` (topic id → (theme id, score)),
     ``also_themes_`` (topic id → further themes most of its comments match, with shares),
     ``centroids_`` and ``topic_ids_`` (mean embedding per topic, used by :meth:`transform`
     so a loaded model assigns exactly as the fitted one) and ``also_topics_`` (per
-    training comment, the further topics of its other themes; see ``config.also_topics``).
+    comment of the batch, the further topics of its other themes; see ``config.also_topics``).
     """
 
     def __init__(self, config: TopicConfig | None = None) -> None:

@@ -124,11 +124,12 @@ def _label(value: Any) -> str:
 
 
 def _write_html(model: Any, result: Any, path: Path) -> None:
-    """Topic words, a 2-D map of comments and topics per wave; plotly JS inline (no CDN)."""
+    """Topic table, words, a 2-D map of comments and topics per wave; plotly JS inline."""
     from sklearn.decomposition import TruncatedSVD
 
     bertopic = model.bertopic_
-    parts = [bertopic.visualize_barchart(top_n_topics=12, n_words=8)]
+    parts = [_topic_table(result, model.config.pack)]
+    parts.append(bertopic.visualize_barchart(top_n_topics=12, n_words=8))
     reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
     docs = [str(t) for t in range(len(model.topics_))]
     parts.append(
@@ -139,6 +140,25 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
     body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(parts)]
     page = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>koe topics</title></head>"
     path.write_text(page + "<body>" + "\n".join(body) + "</body></html>\n", "utf-8")
+
+
+def _topic_table(result: Any, pack_id: str) -> Any:
+    """Each topic with its linked themes (Japanese / English), sizes and a redacted example."""
+    import plotly.graph_objects as go  # type: ignore[import-untyped]
+
+    from nlp.themes import load_pack
+
+    labels = {t.id: f"{t.label.ja} / {t.label.en}" for t in load_pack(pack_id).themes}
+    rows = [(t.id, t.label, "<br>".join(labels.get(link.id, link.id) for link in t.themes)
+             or "新規 / new", t.size, t.also_size, (t.representative_texts or [""])[0])
+            for t in result.topics]  # fmt: skip
+    header = ["トピック / topic", "ラベル / label", "テーマ / themes", "件数 / comments",
+              "他トピックからも / also", "代表コメント / example"]  # fmt: skip
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    table = go.Table(header={"values": header}, cells={"values": columns},
+                     columnwidth=[1, 3, 3, 1, 1, 8])  # fmt: skip
+    layout = {"title": "トピック一覧 / Topics", "height": 160 + 60 * len(rows)}
+    return go.Figure(table, layout=layout)
 
 
 def _over_time(model: Any, result: Any) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nlp.themes import load_pack
 from service.cli import app
 
 pytest.importorskip("bertopic")
@@ -57,6 +58,10 @@ def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> Non
     assert set(data["per_group"]) == {"営業", "開発"}
     page = html.read_text(encoding="utf-8")
     assert "<script src=" not in page and "Plotly" in page
+    theme = data["topics"][0]["themes"][0]["id"] if data["topics"][0]["themes"] else "new"
+    label = "新規 / new" if theme == "new" else load_pack("employee").theme(theme).label.ja
+    for text in ("トピック一覧 / Topics", label):  # the topic table; plotly escapes non-ASCII
+        assert json.dumps(text)[1:-1].replace("/", "\\u002f") in page
 
 
 def test_cli_topics_wave_trends_and_small_groups_hidden(tmp_path: Path) -> None:

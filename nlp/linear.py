@@ -140,7 +140,7 @@ def train_linear(
     out_dir: Path,
     *,
     name: str,
-    c: float = 10.0,
+    c: float = 30.0,
     wordvec: str | None = None,
     wordvec_scale: float = 2.0,
 ) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v5]
-       [--output models/linear-ja-v5] [--c 10] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v6]
+       [--output models/linear-ja-v6] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--train", nargs="*", type=Path)
     parser.add_argument("--name", default=DEFAULT_LINEAR)
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--c", type=float, default=10.0)
+    parser.add_argument("--c", type=float, default=30.0)
     parser.add_argument("--wordvec", default="chive-ja-20k",
                         help="word vectors for the theme and alert heads; '' for none")  # fmt: skip
     parser.add_argument("--wordvec-scale", type=float, default=2.0)

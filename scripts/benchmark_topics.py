@@ -143,12 +143,10 @@ def later_check() -> dict[str, Any]:
     As ``cross_domain.py --split later``: the linear model is trained on the 18 files the
     shipped encoder saw; each of the twelve later files is then its own batch per pack.
     """
-    from cross_domain import ENCODER_FILES, linear_model
+    from cross_domain import encoder_split, linear_model
 
-    train = ROOT / "data" / "train"
-    seen = {path for pattern in ENCODER_FILES for path in train.glob(pattern)}
-    later = sorted(set(train.glob("*.jsonl")) - seen)
-    model = linear_model(_rows(tuple(_relative(p) for p in sorted(seen))), "chive-ja-20k")
+    seen, later = encoder_split()
+    model = linear_model(_rows(tuple(_relative(p) for p in seen)), "chive-ja-20k")
     files = {p.stem: theme_check((_relative(p),), theme_model=model)["summary"] for p in later}
     total = {key: sum(f[key]["themes_over_half"] for f in files.values()) for key in _KEYS}
     return {"themes": sum(f["themes"] for f in files.values()), "themes_over_half": total,

@@ -90,14 +90,19 @@ def subdomain_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "folds": folds}  # fmt: skip
 
 
+def encoder_split() -> tuple[list[Path], list[Path]]:
+    """The training files the shipped encoder was trained on, and the later ones."""
+    train_dir = ROOT / "data" / "train"
+    seen = {path for pattern in ENCODER_FILES for path in train_dir.glob(pattern)}
+    return sorted(seen), sorted(set(train_dir.glob("*.jsonl")) - seen)
+
+
 def later_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Train on the encoder's 18 files, score every profile on the later ones (pooled)."""
-    train_dir = ROOT / "data" / "train"
-    seen = {path.stem for pattern in ENCODER_FILES for path in train_dir.glob(pattern)}
-    rest = [r for name in sorted(seen) for r in data[name]]
+    seen, later = ([path.stem for path in paths] for paths in encoder_split())
+    rest = [r for name in seen for r in data[name]]
     if len(rest) != ENCODER_COMMENTS:
         raise SystemExit(f"the encoder's files hold {len(rest)} comments, not {ENCODER_COMMENTS}")
-    later = sorted(set(data) - seen)
     gold = [r for name in later for r in data[name]]
     linear = linear_model(rest, "chive-ja-20k")
     ensemble = {"comment_model": (linear, DEFAULT_ENCODER)}
@@ -112,7 +117,7 @@ def later_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         mean[name] = _score(config, gold)
         print(name, json.dumps(mean[name]), flush=True)
     return {"method": f"train on the files {DEFAULT_ENCODER} saw, score the later ones",
-            "trained_on": sorted(seen), "held_out": later, "n": len(gold),
+            "trained_on": seen, "held_out": later, "n": len(gold),
             "mean": mean}  # fmt: skip
 
 

@@ -41,6 +41,17 @@ class Doc:
         clause = self.clauses[index]
         return self.tokens[clause.tok_start : clause.tok_end]
 
+    def clause_doc(self, index: int) -> Doc:
+        """Clause ``index`` as a doc of its own, from this doc's tokens (no re-tokenising)."""
+        clause = self.clauses[index]
+        text = self.text[clause.start : clause.end]
+        shift = clause.start
+        tokens = [
+            t._replace(start=t.start - shift, end=t.end - shift) for t in self.clause_tokens(index)
+        ]
+        alone = clause._replace(start=0, end=len(text), tok_start=0, tok_end=len(tokens))
+        return Doc(NormalizedText(text, text, None, None), tokens, [alone], [self.cues[index]])
+
 
 def make_doc(text: str) -> Doc:
     """Normalise, tokenise, segment and find the cues of one comment."""

@@ -234,7 +234,7 @@ class Pipeline:
         model = _clause_model(self.comment_model)
         if not wanted or model is None:
             return {}
-        docs = [make_doc(p.doc.text[c.start : c.end]) for p in wanted for c in p.doc.clauses]
+        docs = [p.doc.clause_doc(i) for p in wanted for i in range(len(p.doc.clauses))]
         binary = iter(model.predict_docs(docs)["binary"])
         return {p.index: [next(binary) for _ in p.doc.clauses] for p in wanted}
 

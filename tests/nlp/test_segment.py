@@ -1,5 +1,6 @@
 import pytest
 
+from nlp.doc import make_doc
 from nlp.segment import segment
 from nlp.tokenize import tokenize
 
@@ -30,3 +31,15 @@ def test_segment_clauses(text, expected):
 def test_segment_sentence_index_counts_sentences():
     text = "良い。悪い。普通"
     assert [c.sentence for c in segment(text, tokenize(text))] == [0, 1, 2]
+
+
+def test_clause_doc_is_the_clause_alone_without_retokenising():
+    doc = make_doc("給料は良いが、残業が多い。上司は優しい")
+    alone = doc.clause_doc(1)
+    assert alone.text == "残業が多い。"
+    assert [t.surface for t in alone.tokens] == [t.surface for t in doc.clause_tokens(1)]
+    assert all(alone.text[t.start : t.end] == t.surface for t in alone.tokens)
+    assert [(c.start, c.end, c.tok_start, c.tok_end) for c in alone.clauses] == [
+        (0, len(alone.text), 0, len(alone.tokens))
+    ]
+    assert alone.norm.to_original(0, 2) == (0, 2)

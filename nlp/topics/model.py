@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from bertopic.backend import BaseEmbedder  # type: ignore[import-untyped]
 
+from nlp.errors import ModelLoadError
 from nlp.themes import load_pack
 from nlp.topics.config import TopicConfig
 from nlp.topics.embed import LemmaSvdEmbedder
@@ -135,11 +136,17 @@ class TopicModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> TopicModel:
-        """Load a model written by :meth:`save`; it can then :meth:`transform` new comments."""
+        """Load a model written by :meth:`save`; it can then :meth:`transform` new comments.
+
+        Raises:
+            ModelLoadError: ``directory`` holds no saved topic model.
+        """
         from bertopic import BERTopic
         from safetensors.numpy import load_file
 
         path = Path(directory)
+        if not (path / "koe_topics.json").is_file():
+            raise ModelLoadError(f"{path}: not a topic model saved by koe topics --save-model")
         tensors = load_file(str(path / "koe_topics.safetensors"))
         state = json.loads((path / "koe_topics.json").read_text("utf-8"))
         # Models saved before ``theme_model`` existed linked topics by cue matches alone.

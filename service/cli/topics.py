@@ -66,8 +66,6 @@ def _run(
     from nlp.themes import load_pack
     from nlp.topics import TopicConfig, TopicModel, result_from_model
 
-    if saved and not (Path(saved) / "koe_topics.json").is_file():
-        raise ValueError(f"{saved}: not a topic model saved by koe topics --save-model")
     config = TopicConfig(pack=pack, min_topic_size=min_topic_size)
     load_pack(pack)  # a bad pack fails before reading
     ids, texts, groups, times = _read(input, text_column, id_column, group_column, time_column)

@@ -3,8 +3,10 @@
 From scratch by default: a WordPiece vocabulary is built from the training texts over
 the MeCab (fugashi + unidic-lite) words of ``BertJapaneseTokenizer`` and a small BERT is
 trained. With ``model.base_model`` set to a local Hugging Face checkpoint directory, its
-tokenizer and encoder are fine-tuned instead. Seeds are fixed; the best epoch on a
-validation split of the training files (never dev or tune) is kept.
+tokenizer and encoder are fine-tuned instead; with ``model.teacher`` set to a koe encoder
+directory, a student with fewer of its layers learns its outputs (``nlp.encoder.distil``).
+Seeds are fixed; the best epoch on a validation split of the training files (never dev or
+tune) is kept.
 """
 
 from __future__ import annotations
@@ -23,13 +25,21 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 
 from nlp.comment_model import DEFAULT_ENCODER, KOE_FILE
+from nlp.encoder.distil import (
+    augmented_inputs,
+    distillation_loss,
+    student_of,
+    teacher_loss,
+    teacher_outputs,
+)
 from nlp.encoder.model import (
     HEADS_FILE,
     CommentEncoder,
+    EncoderCommentModel,
     auto_model,
     clause_texts,
     encode_clauses,
@@ -71,6 +81,9 @@ class ModelConfig(BaseModel):
 
     #: local Hugging Face checkpoint directory to fine-tune; None trains from scratch
     base_model: str | None = None
+    #: a koe encoder directory (or name under models/) to distil into ``num_layers`` of its
+    #: layers: its tokenizer, embeddings and heads are kept and its outputs learnt
+    teacher: str | None = None
     vocab_size: int = 8000
     hidden_size: int = 256
     num_layers: int = 3
@@ -94,6 +107,10 @@ class OptimConfig(BaseModel):
     patience: int = 5
     #: CPU threads for torch (None: torch's default)
     threads: int | None = None
+    #: weight of the loss towards the teacher's outputs (``model.teacher`` only)
+    distill_weight: float = Field(default=4.0, ge=0.0)
+    #: also learn the teacher's outputs on unlabelled clauses and comment pairs
+    distill_augment: bool = True
 
 
 class TrainConfig(BaseModel):
@@ -106,6 +123,12 @@ class TrainConfig(BaseModel):
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
+
+    @model_validator(mode="after")
+    def _one_start(self) -> TrainConfig:
+        if self.model.base_model and self.model.teacher:
+            raise ValueError("model.base_model and model.teacher exclude each other")
+        return self
 
 
 @dataclass(slots=True)
@@ -265,7 +288,9 @@ def _loss(out: dict[str, torch.Tensor], batch: Sequence[Example]) -> torch.Tenso
     mask = torch.tensor([e.binary_mask for e in batch]).unsqueeze(1)
     width = out["clause_sentiment"].shape[1]
     clause = torch.tensor([(e.clause_sentiment + [IGNORE] * width)[:width] for e in batch])
-    loss = nn.functional.cross_entropy(out["sentiment"], sentiment)
+    loss = torch.zeros(())
+    if (sentiment != IGNORE).any():
+        loss = loss + nn.functional.cross_entropy(out["sentiment"], sentiment, ignore_index=IGNORE)
     if (clause != IGNORE).any():
         loss = loss + nn.functional.cross_entropy(
             out["clause_sentiment"].flatten(0, 1), clause.flatten(), ignore_index=IGNORE
@@ -354,13 +379,23 @@ def train_encoder(
     if not valid_records or not train_records:
         raise ValueError(f"{len(records)} labelled comments are too few to train and validate")
     binary = list(binary_targets(records))
+    teacher = EncoderCommentModel.load(config.model.teacher) if config.model.teacher else None
+    if teacher is not None:
+        if set(teacher.binary) != set(binary) or teacher.labels != {
+            "sentiment": list(SENTIMENTS),
+            "intent": list(INTENTS),
+        }:
+            raise ValueError(f"the teacher's heads are not those of these labels ({binary})")
+        binary = teacher.binary  # the student keeps the teacher's heads, in their order
     examples = build_examples(config.data, train_records, binary)
     valid = build_examples(
         config.data.model_copy(update={"polarity_files": [], "clause_labels": False}),
         valid_records,
         binary,
     )
-    if config.model.base_model:
+    if teacher is not None:
+        tokenizer = teacher.tokenizer
+    elif config.model.base_model:
         tokenizer = AutoTokenizer.from_pretrained(config.model.base_model, local_files_only=True)
     else:
         texts = [clause for e in examples for clause in e.clauses]
@@ -368,9 +403,21 @@ def train_encoder(
     length = config.model.max_length
     ids = [encode_clauses(tokenizer, e.clauses, length) for e in examples]
     valid_ids = [encode_clauses(tokenizer, e.clauses, length) for e in valid]
-    encoder = _encoder(config.model, tokenizer)
-    sizes = {"sentiment": len(SENTIMENTS), "intent": len(INTENTS), "binary": len(binary)}
-    model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, config.model.dropout)
+    pad = tokenizer.pad_token_id
+    if teacher is not None:
+        if config.optim.distill_augment:
+            comments = [e.clauses for e in examples if e.binary_mask]
+            extra = augmented_inputs(comments, config.seed)
+            ids += [encode_clauses(tokenizer, clauses, length) for clauses in extra]
+            zeros = [0.0] * len(binary)
+            examples += [Example(c, IGNORE, IGNORE, zeros, 0.0, [IGNORE] * len(c)) for c in extra]
+        model = student_of(teacher.model, config.model.num_layers, config.model.dropout)
+        soft = teacher_outputs(teacher.model, ids, pad)
+        valid_soft = teacher_outputs(teacher.model, valid_ids, pad)
+    else:
+        encoder = _encoder(config.model, tokenizer)
+        sizes = {"sentiment": len(SENTIMENTS), "intent": len(INTENTS), "binary": len(binary)}
+        model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, config.model.dropout)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.optim.learning_rate, weight_decay=config.optim.weight_decay
     )
@@ -379,7 +426,6 @@ def train_encoder(
         optimizer, int(config.optim.warmup_ratio * steps), steps
     )
     rng = random.Random(config.seed)
-    pad = tokenizer.pad_token_id
     best: tuple[float, int, dict[str, Any], dict[str, float]] | None = None
     history = []
     model.train()
@@ -388,6 +434,10 @@ def train_encoder(
         for batch in _batches(ids, config.optim.batch_size, rng):
             out = model(*pad_batch([ids[i] for i in batch], pad))
             loss = _loss(out, [examples[i] for i in batch])
+            if teacher is not None:
+                loss = loss + config.optim.distill_weight * distillation_loss(
+                    out, [soft[i] for i in batch]
+                )
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -395,9 +445,14 @@ def train_encoder(
             schedule.step()
             total += loss.item() * len(batch)
         scores = _validate(model, valid_ids, valid, pad, binary)
-        # The alert head counts too: unwatched, it overfits into false alarms on complaints.
-        watched = [v for k, v in scores.items() if k != "intent_accuracy"]
-        score = sum(watched) / len(watched)
+        if teacher is not None:
+            # A student is as good as it is close to its teacher (alerts above all).
+            scores["teacher_loss"] = teacher_loss(model, valid_ids, valid_soft, pad)
+            score = -scores["teacher_loss"]
+        else:
+            # The alert head counts too: unwatched, it overfits into false alarms on complaints.
+            watched = [v for k, v in scores.items() if k != "intent_accuracy"]
+            score = sum(watched) / len(watched)
         history.append({"epoch": epoch, "loss": round(total / len(ids), 4),
                         **{k: round(v, 4) for k, v in scores.items()}})  # fmt: skip
         progress(json.dumps(history[-1]))

@@ -1,4 +1,4 @@
-"""The transformers comment model: tiny training run, loading, pipeline, profiles.
+"""The transformers comment model: tiny training run, distillation, loading, pipeline, profiles.
 
 The ``tiny_encoder`` fixture trains a 1-layer, 32-wide BERT on 40 training comments in a
 few seconds; it stands for "a user's checkpoint directory" in the pipeline tests.
@@ -13,9 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from pydantic import ValidationError
 
 from nlp.comment_model import DEFAULT_LINEAR, EnsembleCommentModel, load_comment_model
 from nlp.encoder import EncoderCommentModel, is_encoder_dir
+from nlp.encoder.distil import distillation_loss, kept_layers, student_of, teacher_outputs
+from nlp.encoder.model import encode_clauses, pad_batch
 from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import ConfigError, ModelLoadError
 from nlp.evaluation import evaluate_polarity, load_labelled, polarity_split
@@ -310,3 +314,87 @@ def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
     from nlp.evaluation import text_bucket
 
     assert any(text_bucket(r["text"]) < 0.1 for r in train)  # train.py's validation split
+
+
+# Distillation: a student with fewer of the teacher's layers, trained on its outputs.
+
+DISTIL_TEXTS = ["残業が多すぎる", "上司に相談しやすいが、評価は不透明", "特になし"]
+
+
+@pytest.fixture(scope="module")
+def two_layers(tmp_path_factory):
+    """A tiny 2-layer teacher (a few seconds)."""
+    out = tmp_path_factory.mktemp("teacher") / "teacher"
+    config = {**TINY, "name": "teacher", "model": {**TINY["model"], "num_layers": 2}}
+    train_encoder(TrainConfig.model_validate(config), out, records=_records(40))
+    return EncoderCommentModel.load(str(out)), out
+
+
+def _batch(model: EncoderCommentModel):
+    return [encode_clauses(model.tokenizer, (text,), 64) for text in DISTIL_TEXTS]
+
+
+@pytest.mark.parametrize(
+    ("total", "keep", "kept"),
+    [(3, 2, [0, 2]), (4, 2, [0, 3]), (6, 3, [0, 2, 5]), (3, 3, [0, 1, 2]), (3, 1, [2])],
+)
+def test_kept_layers_are_evenly_spaced_first_and_last(total, keep, kept):
+    assert kept_layers(total, keep) == kept
+
+
+@pytest.mark.parametrize("keep", [0, 4])
+def test_a_student_keeps_one_to_all_layers(keep):
+    with pytest.raises(ConfigError):
+        kept_layers(3, keep)
+
+
+def test_a_student_with_every_layer_is_the_teacher(two_layers):
+    teacher, _ = two_layers
+    student = student_of(teacher.model, 2, dropout=0.0).eval()
+    inputs = pad_batch(_batch(teacher), teacher.tokenizer.pad_token_id)
+    with torch.inference_mode():
+        ours, theirs = student(*inputs), teacher.model(*inputs)
+    for head, logits in theirs.items():
+        assert torch.allclose(ours[head], logits)
+
+
+def test_a_student_keeps_the_last_layer_and_the_heads(two_layers):
+    teacher, _ = two_layers
+    student = student_of(teacher.model, 1, dropout=0.0)
+    assert student.encoder.config.num_hidden_layers == 1
+    assert len(teacher.model.encoder.encoder.layer) == 2  # the teacher is not changed
+    last = teacher.model.encoder.encoder.layer[1].state_dict()
+    for name, value in student.encoder.encoder.layer[0].state_dict().items():
+        assert torch.equal(value, last[name])
+    assert torch.equal(student.heads["binary"].weight, teacher.model.heads["binary"].weight)
+
+
+def test_the_loss_is_lowest_for_the_teachers_own_outputs(two_layers):
+    teacher, _ = two_layers
+    rows = _batch(teacher)
+    targets = teacher_outputs(teacher.model, rows, teacher.tokenizer.pad_token_id)
+    assert [t.clause_sentiment.shape[0] for t in targets] == [1, 1, 1]
+    inputs = pad_batch(rows, teacher.tokenizer.pad_token_id)
+    with torch.inference_mode():
+        own = teacher.model(*inputs)
+        other = student_of(teacher.model, 1, dropout=0.0).eval()(*inputs)
+    assert distillation_loss(own, targets) < distillation_loss(other, targets)
+
+
+def test_distilling_writes_a_smaller_model_with_the_teachers_tokenizer(two_layers, tmp_path):
+    teacher, teacher_dir = two_layers
+    config = TrainConfig.model_validate(
+        {**TINY, "name": "student", "model": {**TINY["model"], "teacher": str(teacher_dir)}}
+    )
+    out = tmp_path / "student"
+    train_encoder(config, out, records=_records(40))
+    assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 1
+    assert (out / "vocab.txt").read_text() == (teacher_dir / "vocab.txt").read_text()
+    student = EncoderCommentModel.load(str(out))
+    assert student.binary == teacher.binary
+    assert len(student.predict_proba(DISTIL_TEXTS)["sentiment"]) == 3
+
+
+def test_a_teacher_and_a_base_checkpoint_exclude_each_other():
+    with pytest.raises(ValidationError, match="exclude"):
+        TrainConfig.model_validate({"model": {"teacher": "a", "base_model": "b"}})

@@ -1,14 +1,15 @@
 """Throughput and memory of `analyze` per profile, next to the fugashi floor, in one run.
 
 Usage: python scripts/benchmark.py [--n 10000] [--profiles fast,standard,accurate,accurate-int8]
-                                   [--output benchmarks/results.json]
+                                   [--encoder MODEL_DIR] [--output benchmarks/results.json]
 
 The corpus is the repository's labelled comments of 40-100 characters (mean about
 50), cycled to N comments. The floor is raw fugashi: tokenise and read lemma + POS
 of every word, one process. `analyze` is measured in one process and with a
 process pool of one worker per CPU (how `koe analyze --workers 0` runs; also its warm
 rate, from the first results on), for each profile (`accurate-int8`: the accurate
-profile with dynamic int8 quantisation).
+profile with dynamic int8 quantisation; `--encoder` swaps their model, e.g. for the
+shipped encoder's teacher `bert-ja-v2`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
+from nlp.comment_model import DEFAULT_ENCODER
 from nlp.evaluation import load_labelled
 from nlp.io import InputRecord
 from nlp.parallel import analyze_stream, default_workers
@@ -61,10 +63,10 @@ def fugashi_floor(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def profile(name: str) -> PipelineConfig:
-    """``fast``, ``standard``, ``accurate`` or ``accurate-int8``."""
+def profile(name: str, encoder: str | None = None) -> PipelineConfig:
+    """``fast``, ``standard``, ``accurate`` or ``accurate-int8`` (with ``encoder``)."""
     base, _, variant = name.partition("-")
-    return profile_config(base, int8=variant == "int8")
+    return profile_config(base, int8=variant == "int8", encoder=encoder)
 
 
 def analyze_rate(texts: list[str], config: PipelineConfig, workers: int) -> tuple[float, float]:
@@ -90,7 +92,7 @@ def analyze_rate(texts: list[str], config: PipelineConfig, workers: int) -> tupl
     return count / (ended - started), (count - warm_count) / (ended - warm_from)
 
 
-def run(n: int, profiles: list[str]) -> dict[str, Any]:
+def run(n: int, profiles: list[str], encoder: str | None = None) -> dict[str, Any]:
     """Run every measurement and return the results."""
     texts = corpus(n)
     workers = default_workers()
@@ -100,10 +102,11 @@ def run(n: int, profiles: list[str]) -> dict[str, Any]:
         "cpus": workers,
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "encoder": encoder or DEFAULT_ENCODER,
     }
     results["fugashi_floor_per_s"] = round(fugashi_floor(texts))
     for name in profiles:
-        config = profile(name)
+        config = profile(name, encoder)
         results[f"{name}_1_process_per_s"] = round(analyze_rate(texts, config, 1)[0])
         cold, warm = analyze_rate(texts, config, workers)
         results[f"{name}_{workers}_processes_per_s"] = round(cold)
@@ -119,9 +122,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--profiles", default="fast,standard,accurate,accurate-int8")
+    parser.add_argument("--encoder", help="the accurate profiles' encoder (default: shipped)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
-    results = run(args.n, [p.strip() for p in args.profiles.split(",") if p.strip()])
+    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    results = run(args.n, profiles, args.encoder)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print("| measurement | value |\n|---|---|")

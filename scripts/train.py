@@ -3,10 +3,12 @@
 Usage:
   python scripts/train.py [--config configs/train.toml] [KEY=VALUE ...]
                           [--data FILE ...] [--output DIR]
-  python scripts/train.py --evaluate-only models/bert-ja-v2
+  python scripts/train.py --config configs/distil.toml   # the shipped bert-ja-v2-l2
+  python scripts/train.py --evaluate-only models/bert-ja-v2-l2
 
 KEY=VALUE are dotted overrides of the config, e.g. ``optim.epochs=3 model.num_layers=2
-model.base_model=/path/to/hf-checkpoint``. ``--data`` trains on your own labelled CSV or
+model.base_model=/path/to/hf-checkpoint``; ``--config`` also takes a model's own
+``train_config.json``. ``--data`` trains on your own labelled CSV or
 JSONL (columns ``text,sentiment[,intent][,themes]``; see README "Retrain on your own
 labels"). The model directory (default ``models/<name>``) gets ``model.safetensors``,
 tokenizer files, ``config.json``, ``heads.safetensors``, ``koe.json``,
@@ -106,6 +108,14 @@ def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> s
         for tag, v in sorted(dev["sentiment_accuracy_by_tag"].items())
     )
     base = model["base_model"] or "none (trained from scratch)"
+    if model.get("teacher"):
+        base = (
+            f"none; distilled from `{model['teacher']}`: its tokenizer, embeddings, heads\n"
+            f"and {model['num_layers']} of its layers, trained on its outputs next to the labels"
+        )
+    examples = "comments, clauses, sentences"
+    if model.get("teacher"):
+        examples += ", and unlabelled clauses and comment pairs rated by the teacher"
     size = sum(f.stat().st_size for f in out.glob("*.safetensors")) / 2**20
     return f"""# {config["name"]} — koe transformer comment model
 
@@ -131,16 +141,18 @@ rule alerts stay rule-based.
 
 ## Data
 
-- `data/train/*.jsonl`: Japanese employee-survey and customer comments written for koe
-  (`data/DATASHEET.md`); {100 * data["valid_fraction"]:.0f} % of them (chosen by a hash
-  of the text) are the early-stopping split; dev and tune are never trained on.
+- {", ".join(f"`{pattern}`" for pattern in data["train_files"])}: Japanese employee-survey
+  and customer comments written for koe (`data/DATASHEET.md`);
+  {100 * data["valid_fraction"]:.0f} % of them (chosen by a hash of the text) are the
+  early-stopping split; dev and tune are never trained on.
 - `data/chabsa/chabsa.tsv` (chABSA, CC BY 4.0, financial reports): the
   {100 * (1 - data["polarity_holdout"]):.0f} % not held out, as sentiment-only examples.
-- {summary["n_examples"]:,} training examples in all (comments, clauses, sentences).
+- {summary["n_examples"]:,} training examples in all ({examples}).
 
 Training: {summary["train_seconds"] / 60:.1f} min on CPU, best epoch {summary["best_epoch"]}
 (early stopping, patience {config["optim"]["patience"]}), seed {config["seed"]}. Reproduce:
-`python scripts/train.py` (config: `train_config.json`; `configs/train.toml` documents it).
+`python scripts/train.py --config models/{config["name"]}/train_config.json`
+(`configs/train.toml` documents every key).
 
 ## Metrics (koe `accurate` profile with this model)
 
@@ -192,7 +204,10 @@ def main() -> None:
     if args.evaluate_only:
         out, summary = args.evaluate_only, None
     else:
-        values = tomllib.loads(args.config.read_text(encoding="utf-8")) if args.config else {}
+        values: dict[str, Any] = {}
+        if args.config:  # TOML (configs/), or a model's train_config.json to rebuild it
+            text = args.config.read_text(encoding="utf-8")
+            values = json.loads(text) if args.config.suffix == ".json" else tomllib.loads(text)
         config = TrainConfig.model_validate(_merge(values, parse_overrides(args.overrides)))
         records = [r for path in args.data for r in load_labelled(path)] if args.data else None
         out = args.output or ROOT / "models" / config.name

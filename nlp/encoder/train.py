@@ -28,7 +28,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 
-from nlp.comment_model import DEFAULT_ENCODER, KOE_FILE
+from nlp.comment_model import KOE_FILE
 from nlp.encoder.distil import (
     augmented_inputs,
     distillation_loss,
@@ -118,7 +118,8 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = DEFAULT_ENCODER
+    #: the shipped encoder's teacher (``configs/distil.toml`` builds the shipped student)
+    name: str = "bert-ja-v2"
     seed: int = 13
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)

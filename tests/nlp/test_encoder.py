@@ -16,7 +16,12 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from nlp.comment_model import DEFAULT_LINEAR, EnsembleCommentModel, load_comment_model
+from nlp.comment_model import (
+    DEFAULT_ENCODER,
+    DEFAULT_LINEAR,
+    EnsembleCommentModel,
+    load_comment_model,
+)
 from nlp.encoder import EncoderCommentModel, is_encoder_dir
 from nlp.encoder.distil import distillation_loss, kept_layers, student_of, teacher_outputs
 from nlp.encoder.model import encode_clauses, pad_batch
@@ -285,6 +290,11 @@ def test_config_files_match_the_code_defaults():
     assert fast.comment_model in (None, "") and profile_config("fast").comment_model is None
     train = tomllib.loads((REPO / "configs" / "train.toml").read_text(encoding="utf-8"))
     assert TrainConfig.model_validate(train) == TrainConfig()
+    distil = tomllib.loads((REPO / "configs" / "distil.toml").read_text(encoding="utf-8"))
+    student = TrainConfig.model_validate(distil)
+    assert (student.name, student.model.teacher) == (DEFAULT_ENCODER, TrainConfig().name)
+    shipped = json.loads((REPO / "models" / DEFAULT_ENCODER / "train_config.json").read_text())
+    assert TrainConfig.model_validate(shipped) == student
 
 
 @pytest.mark.slow

@@ -108,13 +108,12 @@ def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> s
         for tag, v in sorted(dev["sentiment_accuracy_by_tag"].items())
     )
     base = model["base_model"] or "none (trained from scratch)"
+    examples = "comments, clauses, sentences"
     if model.get("teacher"):
         base = (
             f"none; distilled from `{model['teacher']}`: its tokenizer, embeddings, heads\n"
             f"and {model['num_layers']} of its layers, trained on its outputs next to the labels"
         )
-    examples = "comments, clauses, sentences"
-    if model.get("teacher"):
         examples += ", and unlabelled clauses and comment pairs rated by the teacher"
     size = sum(f.stat().st_size for f in out.glob("*.safetensors")) / 2**20
     return f"""# {config["name"]} — koe transformer comment model

@@ -23,7 +23,13 @@ from nlp.comment_model import (
     load_comment_model,
 )
 from nlp.encoder import EncoderCommentModel, is_encoder_dir
-from nlp.encoder.distil import distillation_loss, kept_layers, student_of, teacher_outputs
+from nlp.encoder.distil import (
+    augmented_inputs,
+    distillation_loss,
+    kept_layers,
+    student_of,
+    teacher_outputs,
+)
 from nlp.encoder.model import encode_clauses, pad_batch
 from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import ConfigError, ModelLoadError
@@ -408,3 +414,22 @@ def test_distilling_writes_a_smaller_model_with_the_teachers_tokenizer(two_layer
 def test_a_teacher_and_a_base_checkpoint_exclude_each_other():
     with pytest.raises(ValidationError, match="exclude"):
         TrainConfig.model_validate({"model": {"teacher": "a", "base_model": "b"}})
+
+
+def test_augmented_inputs_are_clauses_alone_and_comment_pairs():
+    comments = [("残業が多い", "でも給料は良い"), ("特になし",)]
+    extra = augmented_inputs(comments, seed=1)
+    assert extra[:2] == [("残業が多い",), ("でも給料は良い",)]  # a one-clause comment adds none
+    assert [pair[: len(c)] for pair, c in zip(extra[2:], comments, strict=True)] == comments
+    assert all(pair[len(c) :] in comments for pair, c in zip(extra[2:], comments, strict=True))
+    assert augmented_inputs(comments, seed=1) == extra
+
+
+def test_a_teacher_must_have_the_heads_of_the_labels(two_layers, tmp_path):
+    _, teacher_dir = two_layers
+    config = TrainConfig.model_validate(
+        {**TINY, "name": "student", "model": {**TINY["model"], "teacher": str(teacher_dir)}}
+    )
+    customers = load_labelled(REPO / "data" / "train" / "cus_commerce.jsonl")[:40]
+    with pytest.raises(ValueError, match="teacher's heads"):
+        train_encoder(config, tmp_path / "student", records=customers)

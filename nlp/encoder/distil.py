@@ -28,7 +28,6 @@ __all__ = [
     "distillation_loss",
     "kept_layers",
     "student_of",
-    "teacher_loss",
     "teacher_outputs",
 ]
 
@@ -106,24 +105,6 @@ def distillation_loss(
         picked = student[[i for i, _ in rows], [c for _, c in rows]]
         loss = loss + nn.functional.cross_entropy(picked, soft)
     return loss
-
-
-def teacher_loss(
-    model: CommentEncoder,
-    ids: Sequence[tuple[list[int], list[int]]],
-    targets: Sequence[TeacherOutput],
-    pad: int,
-) -> float:
-    """The mean :func:`distillation_loss` of ``model`` (in eval mode) over a split."""
-    model.eval()
-    total = 0.0
-    with torch.inference_mode():
-        for start in range(0, len(ids), 64):
-            batch = ids[start : start + 64]
-            out = model(*pad_batch(batch, pad))
-            total += len(batch) * distillation_loss(out, targets[start : start + 64]).item()
-    model.train()
-    return total / len(ids)
 
 
 def augmented_inputs(comments: Sequence[tuple[str, ...]], seed: int) -> list[tuple[str, ...]]:

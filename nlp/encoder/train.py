@@ -30,10 +30,10 @@ from torch import nn
 
 from nlp.comment_model import KOE_FILE
 from nlp.encoder.distil import (
+    TeacherOutput,
     augmented_inputs,
     distillation_loss,
     student_of,
-    teacher_loss,
     teacher_outputs,
 )
 from nlp.encoder.model import (
@@ -313,16 +313,26 @@ def _validate(
     examples: Sequence[Example],
     pad: int,
     binary: Sequence[str],
+    teacher: Sequence[TeacherOutput] | None = None,
 ) -> dict[str, float]:
-    """Comment-level sentiment macro-F1, intent accuracy, theme micro-F1 and alert F1."""
+    """Comment-level sentiment macro-F1, intent accuracy, theme micro-F1 and alert F1.
+
+    With the ``teacher``'s outputs on the same examples, also ``teacher_loss``: the mean
+    :func:`distillation_loss`, how far the model's outputs are from the teacher's.
+    """
     model.eval()
     preds: dict[str, list[Any]] = {"sentiment": [], "intent": [], "binary": []}
+    distance = 0.0
     with torch.inference_mode():
         for start in range(0, len(ids), 64):
-            out = model(*pad_batch(ids[start : start + 64], pad))
+            batch = ids[start : start + 64]
+            out = model(*pad_batch(batch, pad))
             preds["sentiment"] += out["sentiment"].argmax(1).tolist()
             preds["intent"] += out["intent"].argmax(1).tolist()
             preds["binary"] += (out["binary"] > 0).tolist()
+            if teacher is not None:
+                targets = teacher[start : start + 64]
+                distance += len(batch) * distillation_loss(out, targets).item()
     model.train()
     pairs = list(zip(preds["sentiment"], [e.sentiment for e in examples], strict=True))
     f1s = []
@@ -349,6 +359,8 @@ def _validate(
             sum(p and not g for p, g in flags),
             sum(g and not p for p, g in flags),
         )
+    if teacher is not None:
+        scores["teacher_loss"] = distance / len(ids)
     return scores
 
 
@@ -380,12 +392,10 @@ def train_encoder(
     if not valid_records or not train_records:
         raise ValueError(f"{len(records)} labelled comments are too few to train and validate")
     binary = list(binary_targets(records))
+    labels = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
     teacher = EncoderCommentModel.load(config.model.teacher) if config.model.teacher else None
     if teacher is not None:
-        if set(teacher.binary) != set(binary) or teacher.labels != {
-            "sentiment": list(SENTIMENTS),
-            "intent": list(INTENTS),
-        }:
+        if set(teacher.binary) != set(binary) or teacher.labels != labels:
             raise ValueError(f"the teacher's heads are not those of these labels ({binary})")
         binary = teacher.binary  # the student keeps the teacher's heads, in their order
     examples = build_examples(config.data, train_records, binary)
@@ -414,8 +424,9 @@ def train_encoder(
             examples += [Example(c, IGNORE, IGNORE, zeros, 0.0, [IGNORE] * len(c)) for c in extra]
         model = student_of(teacher.model, config.model.num_layers, config.model.dropout)
         soft = teacher_outputs(teacher.model, ids, pad)
-        valid_soft = teacher_outputs(teacher.model, valid_ids, pad)
+        valid_soft: list[TeacherOutput] | None = teacher_outputs(teacher.model, valid_ids, pad)
     else:
+        valid_soft = None
         encoder = _encoder(config.model, tokenizer)
         sizes = {"sentiment": len(SENTIMENTS), "intent": len(INTENTS), "binary": len(binary)}
         model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, config.model.dropout)
@@ -445,10 +456,9 @@ def train_encoder(
             optimizer.step()
             schedule.step()
             total += loss.item() * len(batch)
-        scores = _validate(model, valid_ids, valid, pad, binary)
-        if teacher is not None:
+        scores = _validate(model, valid_ids, valid, pad, binary, valid_soft)
+        if valid_soft is not None:
             # A student is as good as it is close to its teacher (alerts above all).
-            scores["teacher_loss"] = teacher_loss(model, valid_ids, valid_soft, pad)
             score = -scores["teacher_loss"]
         else:
             # The alert head counts too: unwatched, it overfits into false alarms on complaints.
@@ -468,7 +478,6 @@ def train_encoder(
     tokenizer.save_pretrained(str(out_dir))
     heads = {f"heads.{k}": v.contiguous() for k, v in model.heads.state_dict().items()}
     save_file(heads, str(out_dir / HEADS_FILE))
-    labels = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
     meta = {"name": config.name, "labels": labels, "binary": binary,
             "max_length": config.model.max_length}  # fmt: skip
     (out_dir / KOE_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")

@@ -71,6 +71,11 @@ class PipelineConfig(BaseModel):
     comment_model: str | tuple[str, ...] | None = DEFAULT_LINEAR
     #: weights of several comment models (default: equal)
     comment_model_weights: tuple[float, ...] = ()
+    #: a cue-matched theme the comment model gives less than this is dropped (a generic
+    #: cue word out of context)
+    theme_veto: float = Field(default=0.05, ge=0, le=1)
+    #: a theme no cue matched is added when the comment model gives it at least this
+    theme_threshold: float = Field(default=0.5, ge=0, le=1)
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)
     quantize: bool = False
     #: keyword arguments of the sentiment backend (e.g. ``{"lexicon_path": "…"}``)
@@ -224,12 +229,12 @@ class Pipeline:
         accurate profile's throughput for nearly the same placements (dev polarity 0.886 vs
         0.884).
         """
-        wanted = []
+        wanted, threshold = [], self.config.theme_threshold
         for p, predicted in zip(chunk, labels, strict=True):
             if predicted is None or predicted.label != "mixed" or len(p.doc.clauses) < 2:
                 continue
             cued = {m.theme_id for m in self.matcher(p.pack).match(p.doc.tokens)}
-            if any(v >= _MODEL_THRESHOLD and t not in cued for t, v in predicted.themes.items()):
+            if any(v >= threshold and t not in cued for t, v in predicted.themes.items()):
                 wanted.append(p)
         model = _clause_model(self.comment_model)
         if not wanted or model is None:
@@ -255,7 +260,7 @@ class Pipeline:
         alert = detect_alert(doc, scores)
         add_theme_alerts(matcher.pack, matches, doc, scores, alert)
         if predicted is not None:
-            _add_model_findings(predicted, matcher, matches, alert)
+            _add_model_findings(predicted, matcher, matches, alert, self.config)
             if clause_probs is not None:
                 matches = _locate_model_themes(doc, matches, clause_probs)
         if alert.flag and label == "neutral":
@@ -293,28 +298,30 @@ class _Predicted:
         return max(SENTIMENTS, key=lambda name: getattr(self.scores, name))
 
 
-#: probability above which the comment model's alert and theme judgements are added
+#: probability above which the comment model's alert is added
 _MODEL_THRESHOLD = 0.5
-#: a cue-matched theme the model gives less than this is dropped (chosen on tune.jsonl;
-#: 0.1–0.2 win on dev and tune but lose recall on held-out sub-domains, see the README)
-_MODEL_VETO = 0.05
 
 
 def _add_model_findings(
-    predicted: _Predicted, matcher: ThemeMatcher, matches: list[ThemeMatch], alert: AlertResult
+    predicted: _Predicted,
+    matcher: ThemeMatcher,
+    matches: list[ThemeMatch],
+    alert: AlertResult,
+    config: PipelineConfig,
 ) -> None:
     """Merge the comment model's judgements into the rule findings.
 
     Adds the alert and themes the model finds and the rules missed (no evidence span), and
-    drops cue matches the model finds very unlikely (a generic cue word out of context).
+    drops cue matches the model finds unlikely (``theme_veto``: a generic cue word out of
+    context).
     """
     if predicted.alert and not alert.flag:
         alert.flag, alert.reasons = True, ["model"]
     probs = predicted.themes
-    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= _MODEL_VETO]
+    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= config.theme_veto]
     found = {m.theme_id for m in matches}
     for theme_id in sorted(set(matcher.pack.theme_ids) - found):
-        if probs.get(theme_id, 0.0) >= _MODEL_THRESHOLD:
+        if probs.get(theme_id, 0.0) >= config.theme_threshold:
             matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
 
 

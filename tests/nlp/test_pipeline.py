@@ -158,6 +158,31 @@ def test_a_theme_the_model_found_takes_the_polarity_of_its_clause() -> None:
     assert [c.themes for c in result.clauses] == [["recognition"], ["workload"]]
 
 
+class _FixedThemeModel:
+    """A comment model that gives every comment the same theme probabilities."""
+
+    name = "fixed"
+
+    def predict_docs(self, docs: list[Doc]) -> dict[str, list[dict[str, float]]]:
+        negative = {"negative": 0.7, "positive": 0.1, "mixed": 0.1, "neutral": 0.1}
+        themes = {"theme:workload": 0.08, "theme:recognition": 0.47}
+        return {"sentiment": [negative] * len(docs), "binary": [themes] * len(docs)}
+
+
+@pytest.mark.parametrize(
+    ("veto", "threshold", "expected"),
+    [(0.05, 0.5, {"workload"}), (0.1, 0.45, {"recognition"}), (0.1, 0.5, set())],
+)
+def test_the_theme_veto_and_threshold_come_from_the_config(
+    veto: float, threshold: float, expected: set[str]
+) -> None:
+    config = PipelineConfig(comment_model=None, theme_veto=veto, theme_threshold=threshold)
+    pipe = Pipeline(config)
+    pipe.comment_model = _FixedThemeModel()
+    result = pipe.analyze(["残業が多すぎる"])[0]  # a workload cue
+    assert {t.id for t in result.themes} == expected
+
+
 def test_clauses_are_rated_by_the_linear_member_of_an_ensemble() -> None:
     linear = load_comment_model(DEFAULT_LINEAR)
     praise = _PraiseModel()

@@ -206,7 +206,7 @@ class Pipeline:
             _Predicted(
                 SentimentScores(**{k: round(sentiment.get(k, 0.0), 4) for k in SENTIMENTS}),
                 cast(Intent, max(intent, key=intent.__getitem__)) if intent else None,
-                binary.get("alert", 0.0) >= _MODEL_THRESHOLD,
+                binary.get("alert", 0.0) >= _ALERT_THRESHOLD,
                 {k[6:]: v for k, v in binary.items() if k.startswith("theme:")},
             )
             for sentiment, intent, binary in zip(
@@ -299,7 +299,7 @@ class _Predicted:
 
 
 #: probability above which the comment model's alert is added
-_MODEL_THRESHOLD = 0.5
+_ALERT_THRESHOLD = 0.5
 
 
 def _add_model_findings(

@@ -304,7 +304,7 @@ def _csv_records(lines: Iterator[str], columns: _Columns, label: str) -> Iterato
     if header is None:
         raise InputError(f"{label}: the file is empty; expected a header row")
     layout = _layout([_clean_name(cell) for cell in header], columns, label)
-    return _table_records(layout, _csv_rows(reader, label))
+    return _table_records(layout, _csv_rows(reader, label), delimiter)
 
 
 def _without_nul(lines: Iterable[str], label: str) -> Iterator[str]:
@@ -371,18 +371,26 @@ def _missing_text_message(header: list[str], wanted: str, label: str) -> str:
 
 
 def _table_records(
-    layout: _Layout, rows: Iterable[tuple[int, list[str | None]]]
+    layout: _Layout, rows: Iterable[tuple[int, list[str | None]]], delimiter: str = ","
 ) -> Iterator[InputRecord]:
-    ragged = 0
+    """Records of data rows; ``delimiter`` rejoins a last-column comment cut by its commas."""
+    ragged: list[int] = []
     for number, cells in rows:
         if not any(cells):
             continue  # a row of empty cells (Excel's trailing formatted rows)
-        ragged += len(cells) < layout.width or any(cells[layout.width :])
+        extra = any(cells[layout.width :])
+        if extra or len(cells) < layout.width:
+            ragged.append(number)
         text = _at(cells, layout.text)
         error = None
+        counts = f"row {number} has {len(cells)} cells, the header has {layout.width}"
         if text is None:
-            message = f"row {number} has {len(cells)} cells, the header has {layout.width}"
-            error = ErrorInfo(code="missing_text", message=message)
+            error = ErrorInfo(code="missing_text", message=counts)
+        elif extra and layout.text < layout.width - 1:  # which cells hold the comment?
+            message = f"{counts}; quote cells that contain the delimiter"
+            error, text = ErrorInfo(code="malformed_row", message=message), None
+        elif extra:  # an unquoted delimiter in the comment, the last column: keep all of it
+            text = delimiter.join(c or "" for c in cells[layout.text :]).rstrip(delimiter)
         yield InputRecord(
             id=(_at(cells, layout.id) or str(number)),
             text=None if text is None else text.removesuffix("\r"),
@@ -391,7 +399,11 @@ def _table_records(
             error=error,
         )
     if ragged:
-        logger.warning("%d rows do not have as many cells as the header (%d)", ragged, layout.width)
+        shown = ", ".join(map(str, ragged[:10])) + (", …" if len(ragged) > 10 else "")
+        logger.warning(
+            "%d rows do not have as many cells as the header (%d): rows %s",
+            len(ragged), layout.width, shown,
+        )  # fmt: skip
 
 
 def _at(cells: list[str | None], index: int | None) -> str | None:

@@ -49,8 +49,8 @@ def write_csv(
 
     Columns: id, sentiment, intent, alert (true/false), alert_reasons (``;``-joined),
     themes (``id:polarity;...``), text_redacted, error_code, then the group columns.
-    Text cells that Excel would run as formulas (``=``, ``+``, ``-``, ``@``) get a
-    leading ``'``.
+    Id, text and group cells that Excel would run as formulas (``=``, ``+``, ``-``, ``@``)
+    get a leading ``'``.
 
     Args:
         results: ``CommentAnalysis.to_dict()`` values (attributes at the top level).
@@ -116,7 +116,7 @@ def _flatten(result: dict[str, Any], group_columns: Sequence[str]) -> list[str]:
     themes = ";".join(f"{t['id']}:{t['polarity']}" for t in result.get("themes") or [])
     error = result.get("error")
     return [
-        str(result.get("id", "")),
+        _excel_safe(str(result.get("id", ""))),
         result.get("sentiment") or "",
         result.get("intent") or "",
         "true" if flag else "false",

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -102,7 +103,6 @@ def _run(
         input, text_column=text_column, id_column=id_column, group_columns=groups
     )
     fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
-    writer = write_csv if fmt == "csv" else write_jsonl
     counts: Counter[str] = Counter()
     started = time.perf_counter()
     stream = analyze_stream(records, config, workers=workers or default_workers())
@@ -110,14 +110,17 @@ def _run(
     with open_output(output) as out, _progress(console) as progress:
         task = progress.add_task("analysing", total=None)
 
-        def counted() -> object:
+        def counted() -> Iterator[dict[str, Any]]:
             for result in stream:
                 counts[result.sentiment or "error"] += 1
                 counts["alerts"] += result.alert.flag
                 progress.advance(task)
                 yield result.to_dict()
 
-        writer(counted(), out)  # type: ignore[arg-type]
+        if fmt == "csv":  # the given group columns, even when the first row is an error
+            write_csv(counted(), out, group_columns=groups or None)
+        else:
+            write_jsonl(counted(), out)
     elapsed = time.perf_counter() - started
     total = sum(counts[k] for k in ("positive", "negative", "neutral", "mixed", "error"))
     console.print(

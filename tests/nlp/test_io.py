@@ -167,12 +167,21 @@ def test_io_csv_pack_column() -> None:
 
 
 def test_io_csv_ragged_rows_still_yield(caplog: pytest.LogCaptureFixture) -> None:
-    data = "id,dept,text\n1,a,良い\n2,b\n3,c,悪い,extra\n".encode()
+    data = "id,dept,text\n1,a,良い\n2,b\n3,c,給料は良い,でも残業が多い,\n".encode()
     records = list(read_records(data, fmt="csv", group_columns=["dept"]))
-    assert [r.text for r in records] == ["良い", None, "悪い"]
+    assert [r.text for r in records] == ["良い", None, "給料は良い,でも残業が多い"]
     assert records[1].error == ErrorInfo("missing_text", "row 2 has 2 cells, the header has 3")
     assert records[2].error is None
-    assert "2 rows" in caplog.text
+    assert "2 rows" in caplog.text and "rows 2, 3" in caplog.text
+
+
+def test_io_csv_extra_cells_before_the_last_column_are_a_row_error() -> None:
+    data = "id,text,dept\n1,給料は良い,でも残業が多い,営業\n2,良い,開発\n".encode()
+    first, second = read_records(data, fmt="csv", group_columns=["dept"])
+    assert first.text is None and first.id == "1"
+    assert first.error is not None and first.error.code == "malformed_row"
+    assert "4 cells, the header has 3" in first.error.message
+    assert (second.text, second.attributes) == ("良い", {"dept": "開発"})
 
 
 def test_io_csv_row_with_too_few_cells_has_none_groups() -> None:
@@ -468,7 +477,7 @@ def test_io_xlsx_needs_binary_stream() -> None:
 
 def _results() -> list[dict[str, object]]:
     ok = CommentAnalysis(
-        id="1", pack="employee", sentiment="negative", intent="complaint",
+        id="@1", pack="employee", sentiment="negative", intent="complaint",
         themes=[ThemeHit("workload", "negative"), ThemeHit("manager", "positive")],
         alert=AlertResult(flag=True, reasons=["harassment", "overwork"]),
         text_redacted="=SUM(A1) [NAME]さんに、残業①", attributes={"部署": "営業", "wave": 2},
@@ -493,7 +502,7 @@ def test_io_write_csv_flattens_and_opens_as_utf8_sig(tmp_path: Path) -> None:
         "error_code", "部署", "wave",
     ]  # fmt: skip
     assert rows[0] == {
-        "id": "1", "sentiment": "negative", "intent": "complaint", "alert": "true",
+        "id": "'@1", "sentiment": "negative", "intent": "complaint", "alert": "true",
         "alert_reasons": "harassment;overwork", "themes": "workload:negative;manager:positive",
         "text_redacted": "'=SUM(A1) [NAME]さんに、残業①", "error_code": "", "部署": "営業",
         "wave": "2",
@@ -522,7 +531,7 @@ def test_io_write_jsonl(tmp_path: Path) -> None:
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert "残業①".encode() in raw  # not \u-escaped
     lines = raw.decode("utf-8").splitlines()
-    assert [json.loads(line)["id"] for line in lines] == ["1", "2"]
+    assert [json.loads(line)["id"] for line in lines] == ["@1", "2"]
     assert json.loads(lines[0])["部署"] == "営業"
 
 

@@ -64,6 +64,16 @@ def test_cli_analyze_stdin_lines_and_csv_output(tmp_path, tiny_toml):
     assert [r["id"] for r in rows] == ["1", "3"]
 
 
+def test_cli_analyze_csv_keeps_group_columns_when_the_first_row_fails(tmp_path, tiny_toml):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text('{"id": "x", "text":\n{"id": "a", "text": "良い", "dept": "営業"}\n')
+    args = ["analyze", str(src), "--group-columns", "dept", "--config", tiny_toml, "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [(r["error_code"], r["dept"]) for r in rows] == [("invalid_json", ""), ("", "営業")]
+
+
 def test_cli_analyze_jsonl_bad_line_does_not_stop_the_run(tmp_path, tiny_toml):
     src = tmp_path / "in.jsonl"
     src.write_text(

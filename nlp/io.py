@@ -474,7 +474,7 @@ def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator
     A document that is JSON Lines after all (``.json`` for NDJSON) is read as such.
     """
     try:
-        value = json.loads(text.lstrip("\ufeff"))
+        value = json.loads(text.lstrip("\ufeff"), parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             return _jsonl_records(_split_lines(text), columns)
@@ -510,7 +510,7 @@ def _api_comment(item: object, pack: object) -> object:
 
 def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     try:
-        value = json.loads(line)
+        value = json.loads(line, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         message = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
         return _error_record(str(number), "invalid_json", message)
@@ -539,6 +539,11 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
         pack=None if pack in (None, "") else str(pack),
         error=error,
     )
+
+
+def _refuse_constant(name: str) -> object:
+    """``json.loads`` hook: NaN and ±Infinity are not JSON, so the line is invalid."""
+    raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
 
 
 def _error_record(record_id: str, code: str, message: str) -> InputRecord:

@@ -53,7 +53,8 @@ def check_group_columns(columns: Sequence[str], limit: int) -> list[str]:
         raise InvalidParameter("group_columns names a column twice", code="invalid_group_columns")
     if len(cleaned) > limit:
         raise InvalidParameter(
-            f"{len(cleaned)} group columns; reports support at most {limit}",
+            f"{len(cleaned)} group columns ({', '.join(cleaned)}); reports support at most "
+            f"{limit}: name fewer in group_columns",
             code="invalid_group_columns",
         )
     reserved = RESULT_KEYS.intersection(cleaned)

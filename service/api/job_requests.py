@@ -91,10 +91,10 @@ def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | N
         max_chars=settings.max_comment_chars,
         hint="Split the batch into several jobs.",
     )
-    if spec.group_columns is None:
-        columns = sorted({k for c in comments for k in c.attributes})
-    else:
-        columns = check_group_columns(spec.group_columns, settings.report_max_group_columns)
+    declared = spec.group_columns
+    if declared is None:  # every attribute key, held to the limits of named columns
+        declared = sorted({k for c in comments for k in c.attributes})
+    columns = check_group_columns(declared, settings.report_max_group_columns)
     digest = request_hash(spec.model_dump(mode="json"))
     return NewJob(pack, comments, digest, columns, key)
 

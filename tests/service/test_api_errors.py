@@ -123,6 +123,13 @@ def test_errors_invalid_json(client: TestClient, auth: dict[str, str]) -> None:
         assert_problem(
             client.post(path, content=b"{nope", headers=headers), 422, "validation_error"
         )
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):  # Python's json takes them; JSON not
+        body = b'{"comments": [{"text": "a", "attributes": {"x": %s}}]}' % constant
+        for path in ("/v1/analyses", "/v1/jobs"):
+            problem = assert_problem(
+                client.post(path, content=body, headers=headers), 422, "validation_error"
+            )
+            assert "'x'" in problem["detail"]
     # bytes that are not UTF-8 at all: FastAPI cannot parse the body (documented 400)
     assert_problem(
         client.post("/v1/analyses", content=b"\xff\xfe\x00", headers=headers), 400,

@@ -36,6 +36,18 @@ def all_results(client: TestClient, auth: dict[str, str], job_id: str, limit: in
     raise AssertionError("pagination never ended")
 
 
+def test_jobs_default_group_columns_obey_the_report_limit(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    attributes = {k: "x" for k in ("dept", "role", "site", "tenure", "wave")}  # limit is 4
+    body = {"comments": [{"text": "残業が多い", "attributes": attributes}]}
+    response = client.post("/v1/jobs", json=body, headers=auth)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_group_columns"
+    assert "dept, role, site, tenure, wave" in response.json()["detail"]
+    body["group_columns"] = ["dept", "wave"]
+    assert create(client, auth, body).json()["group_columns"] == ["dept", "wave"]
+
+
 def test_jobs_lifecycle(
     client: TestClient, auth: dict[str, str], comments: Comments, run_jobs: RunJobs
 ) -> None:

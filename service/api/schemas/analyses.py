@@ -6,7 +6,9 @@ shape shared with ``koe analyze``; the comment's attributes appear at the top le
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nlp.results import Intent, PiiType, Polarity, Sentiment
 from service.api.schemas.common import AttributeValue
@@ -36,6 +38,14 @@ class CommentIn(BaseModel):
     attributes: dict[str, AttributeValue] = Field(
         default_factory=dict, examples=[{"dept": "営業", "wave": "2024Q1"}]
     )
+
+    @field_validator("attributes")
+    @classmethod
+    def _finite(cls, attributes: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+        for key, value in attributes.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"attribute {key!r} is {value}, which JSON cannot hold")
+        return attributes
 
 
 class AnalysisCreate(BaseModel):

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nlp.results import RESULT_KEYS
 from service.cli._app import app, fail
 
 __all__ = ["summary_command"]
@@ -45,6 +46,12 @@ def summary_command(
     except (OSError, ValueError) as exc:
         raise fail(f"cannot read {results}: {exc}") from None
     columns = [group_column] if group_column else []
+    if group_column and not any(group_column in r for r in rows):
+        present = sorted({k for r in rows for k in r} - RESULT_KEYS)
+        raise fail(
+            f"no column {group_column!r} in {results}; columns present: "
+            f"{', '.join(present) or '(none: analyse with --group-columns)'}"
+        )
     try:
         report = build_report(
             rows, group_by=columns, group_columns=columns, min_group_size=min_group_size
@@ -55,7 +62,10 @@ def summary_command(
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a log file or pipe: do not squeeze the table
-    table = Table(title=f"koe summary — {len(rows)} comments", show_lines=False)
+    title = f"koe summary — {len(rows)} comments"
+    if report["excluded_errors"]:
+        title += f" ({report['excluded_errors']} not analysed: errors, left out)"
+    table = Table(title=title, show_lines=False)
     table.add_column(group_column or "all")
     table.add_column("n", justify="right")
     for name in SENTIMENT_LABELS.values():
@@ -65,8 +75,19 @@ def summary_command(
     for group in [*report["groups"], {**report["total"], "key": {"": "total 合計"}}]:
         table.add_row(*_row(group, labels, top_themes))
     console.print(table)
-    flagged = [r for r in rows if (r.get("alert") or {}).get("flag")]
-    for r in flagged:
+    # A hidden group's comments are not quoted either: count them and point to the file.
+    hidden = {
+        json.dumps(list(g["key"].values()))
+        for g in [*report["groups"], report["total"]]
+        if g["suppressed"]
+    }
+    unlisted = 0
+    for r in rows:
+        if not (r.get("alert") or {}).get("flag"):
+            continue
+        if hidden & {"[]", json.dumps([r.get(c) for c in columns])}:
+            unlisted += 1
+            continue
         console.print(
             f"[bold red]alert[/] {r['id']}: {', '.join(r['alert']['reasons'])} — "
             f"{r['text_redacted'][:60]}",
@@ -76,6 +97,12 @@ def summary_command(
         console.print(
             f"{report['suppressed_groups']} group(s) hidden: fewer than "
             f"{min_group_size} comments (anonymity threshold)"
+        )
+    if unlisted:
+        console.print(
+            f"{unlisted} alert(s) in hidden groups are not listed; follow them up from "
+            f"{results} (rows with alert.flag true)",
+            highlight=False,
         )
 
 

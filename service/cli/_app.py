@@ -5,12 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from nlp.errors import FeedbackError
 
-__all__ = ["app", "fail", "main", "user_errors"]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from service.settings import Settings
+
+__all__ = ["app", "fail", "load_settings", "main", "open_database", "user_errors"]
 
 app = typer.Typer(
     name="koe",
@@ -25,6 +31,34 @@ def fail(message: str) -> typer.Exit:
     """Print a one-line user error on stderr and return the exit to raise (code 1)."""
     typer.echo(f"koe: error: {message}", err=True)
     return typer.Exit(code=1)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings`` from ``KOE_*`` and the non-``None`` overrides; invalid ones exit 1."""
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise fail(f"invalid settings: {error['loc']}: {error['msg']}") from None
+
+
+def open_database(settings: Settings) -> Engine:
+    """The settings' database, created or upgraded; an unusable one exits 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.storage import create_db_engine, upgrade_database
+
+    try:
+        engine = create_db_engine(settings.database_url)
+        upgrade_database(engine)
+    except (OSError, ImportError, SQLAlchemyError) as exc:  # ImportError: no DB driver
+        url = settings.database_url.split("@")[-1]  # no user or password in the message
+        raise fail(f"cannot open the database {url} (KOE_DATABASE_URL): {exc}") from None
+    return engine
 
 
 @contextmanager

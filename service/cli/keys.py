@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from service.cli._app import app, fail
+from service.cli._app import app, fail, load_settings, open_database
 
 if TYPE_CHECKING:
     from service.storage import KeyStore
@@ -20,12 +20,9 @@ app.add_typer(keys_app, name="keys")
 
 
 def _store() -> KeyStore:
-    from service.settings import Settings
-    from service.storage import KeyStore, create_db_engine, upgrade_database
+    from service.storage import KeyStore
 
-    engine = create_db_engine(Settings().database_url)
-    upgrade_database(engine)
-    return KeyStore(engine)
+    return KeyStore(open_database(load_settings()))
 
 
 @keys_app.command("create")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from service.cli._app import app, fail
+from service.cli._app import app, load_settings, open_database
 
 __all__ = ["serve_command", "worker_command"]
 
@@ -34,7 +34,7 @@ def serve_command(
 
     from service.app import create_app
 
-    settings = _settings(host=host, port=port, workers=workers)
+    settings = load_settings(host=host, port=port, workers=workers)
     _configure_logging()
     options: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "access_log": access_log,
@@ -65,23 +65,11 @@ def worker_command(
     """Run one job worker next to a server (any number may share the database)."""
     from service.worker import run_worker_process
 
-    settings = _settings()
+    settings = load_settings()
+    open_database(settings).dispose()  # an unusable database is a one-line error here
     _configure_logging()
     label = name or f"{socket.gethostname()}:{os.getpid()}"
     run_worker_process(settings.model_dump(mode="json"), label, None)
-
-
-def _settings(**overrides: Any) -> Any:
-    from pydantic import ValidationError
-
-    from service.settings import Settings
-
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise fail(
-            f"invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
-        ) from None
 
 
 def _supervise(pool: Any, stop: threading.Event, every: float = 5.0) -> None:

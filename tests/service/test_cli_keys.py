@@ -43,3 +43,22 @@ def test_cli_keys_stores_only_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyP
     key = result.stdout.strip().splitlines()[-1]
     data = b"".join(p.read_bytes() for p in tmp_path.glob("k.db*"))
     assert key.encode() not in data and key[12:].encode() not in data
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("KOE_PROFILE", "turbo", "invalid settings: ('profile',)"),
+        ("KOE_DATABASE_URL", "sqlite:////proc/no-such-dir/k.db", "cannot open the database"),
+        ("KOE_DATABASE_URL", "postgresql://u:secret@localhost:1/x", "cannot open the database"),
+    ],
+)
+def test_cli_keys_and_worker_bad_settings_are_one_line_errors(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    for command in (["keys", "list"], ["worker"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("koe: error: ") and message in result.stderr
+        assert "secret" not in result.stderr

@@ -8,16 +8,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlp.pii import detect_pii, redact
 from nlp.suppression import cells_of, relations_of, suppress
-from nlp.text import normalize
-from nlp.tokenize import tokenize
 from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
 from nlp.topics.taxonomy import NEW_THEME
 from nlp.topics.trends import direction, wave_order
-from nlp.topics.vocab import joined_lemmas
+from nlp.topics.vocab import joined_lemmas, redact_text
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
 
@@ -103,12 +100,6 @@ def result_from_model(
         suppressed={name: sorted(values) for name, values in hidden.items()} or None,
         also_assignments={i: more for i, more in zip(ids, model.also_topics_, strict=True) if more},
     )
-
-
-def redact_text(text: str) -> str:
-    """Return ``text`` normalised with every PII span replaced by its placeholder."""
-    normal = normalize(text).text
-    return redact(normal, detect_pii(normal, tokenize(normal)))
 
 
 def _topic_info(

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
+from nlp.pii import PLACEHOLDERS, detect_pii, redact
 from nlp.text import normalize
 from nlp.tokenize import Token, tokenize
 
-__all__ = ["CONTENT_POS", "STOP_WORDS", "analyze_text", "content_lemmas", "joined_lemmas"]
+__all__ = [
+    "CONTENT_POS",
+    "STOP_WORDS",
+    "analyze_text",
+    "content_lemmas",
+    "joined_lemmas",
+    "redact_text",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +33,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _DROP_POS2 = frozenset({"数詞", "非自立可能", "固有名詞"})
+# A placeholder is no topic word: 「［氏名］さん」 must not make 氏名 one.
+_PLACEHOLDER_RE = re.compile("|".join(map(re.escape, PLACEHOLDERS.values())))
 
 
 def content_lemmas(tokens: Iterable[Token]) -> list[str]:
@@ -49,6 +60,16 @@ def analyze_text(text: str) -> list[str]:
     return content_lemmas(tokenize(normalize(text).text))
 
 
+def redact_text(text: str) -> str:
+    """Return ``text`` normalised with every PII span replaced by its placeholder."""
+    normal = normalize(text).text
+    return redact(normal, detect_pii(normal, tokenize(normal)))
+
+
 def joined_lemmas(texts: Iterable[str]) -> list[str]:
-    """Return each text as its content lemmas joined by spaces (empty text → ``""``)."""
-    return [" ".join(analyze_text(text)) for text in texts]
+    """Return each text as its content lemmas joined by spaces (empty text → ``""``).
+
+    The lemmas come from the PII-redacted text (:func:`redact_text`, as the topics'
+    representative texts), placeholders left out: no e-mail, URL or name becomes a word.
+    """
+    return [" ".join(analyze_text(_PLACEHOLDER_RE.sub(" ", redact_text(t)))) for t in texts]

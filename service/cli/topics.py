@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -95,19 +96,25 @@ def _read(
 
     columns = [c for c in (group_column, time_column) if c]
 
-    def usable(column: str) -> list[Any]:
-        records = read_records(input, text_column=column, id_column=id_column,
-                               group_columns=columns)  # fmt: skip
-        return [r for r in records if r.error is None and r.text and r.text.strip()]
+    def read(column: str) -> list[Any]:
+        return list(read_records(input, text_column=column, id_column=id_column,
+                                 group_columns=columns))  # fmt: skip
 
+    # koe analyze's output has only text_redacted: read it when the text column is missing
+    # (then it fails too, and the first error stands, unless that was the only problem).
     try:
-        kept = usable(text_column)
-    except ColumnError:
+        records = read(text_column)
+    except ColumnError as error:
         if text_column != "text":
             raise
-        kept = []
-    if not kept and text_column == "text":
-        kept = usable("text_redacted")  # koe analyze's JSONL output has only this text
+        try:
+            records = read("text_redacted")
+        except ColumnError:
+            raise error from None
+    if text_column == "text" and records and all(_no_text(r) for r in records):
+        with contextlib.suppress(ColumnError):  # JSON(L) with no "text" field in any item
+            records = read("text_redacted")
+    kept = [r for r in records if r.error is None and r.text and r.text.strip()]
     if len(kept) < 2:
         raise ValueError(f"{input}: need at least 2 non-empty comments, found {len(kept)}")
     ids = [r.id for r in kept]
@@ -115,6 +122,10 @@ def _read(
     groups = [_label(r.attributes.get(group_column)) for r in kept] if group_column else None
     times = [_label(r.attributes.get(time_column)) for r in kept] if time_column else None
     return ids, texts, groups, times
+
+
+def _no_text(record: Any) -> bool:
+    return record.error is not None and record.error.code == "missing_text"
 
 
 def _label(value: Any) -> str:

@@ -26,6 +26,7 @@ from nlp.topics import (  # noqa: E402
 )
 from nlp.topics.taxonomy import theme_matrix  # noqa: E402
 from nlp.topics.trends import direction  # noqa: E402
+from nlp.topics.vocab import joined_lemmas  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -264,6 +265,42 @@ def test_topics_no_small_group_hides_nothing(
 def test_topics_representative_texts_are_redacted() -> None:
     assert "田中" not in redact_text("田中さんにメールしたtanaka@example.comに返事がない")
     assert "example.com" not in redact_text("連絡先はtanaka@example.comです")
+
+
+_PII_COMMENTS = [
+    "評価シートの件で人事のkimura.taro@example.co.jpに問い合わせたが返事がない",
+    "申請はhttps://intra.example.com/hr/form から出すように言われたが開けない",
+    "総務の携帯090-1234-5678に何度電話しても出てもらえない",
+    "田中さんにメールしたtanaka@example.comに返事がない",
+]
+_PII_PARTS = ("kimura", "taro", "tanaka", "example", "co", "jp", "com", "https", "intra", "hr",
+              "form", "090", "1234", "5678", "田中")  # fmt: skip
+
+
+def test_topics_words_are_lemmas_of_the_redacted_text() -> None:
+    # The e-mail, URL, phone and name go, and so do their placeholders (［メール］…).
+    assert joined_lemmas(_PII_COMMENTS) == [
+        "評価 シート 件 人事 問い合わせる 返事",
+        "申請 開ける",
+        "総務 携帯 度 電話 出る",
+        "メール 返事",
+    ]
+
+
+def test_topics_words_labels_and_wave_words_hold_no_pii(
+    batch: tuple[list[str], list[str]],
+) -> None:
+    texts, ids = batch
+    pii = [f"{t}({n}回目)" for n in range(1, 4) for t in _PII_COMMENTS]
+    texts, ids = [*texts, *pii], [*ids, *(f"p{i}" for i in range(len(pii)))]
+    waves = [f"W{i % 2}" for i in range(len(texts))]
+    depts = ["営業" if i % 3 else "開発" for i in range(len(texts))]
+    result = discover_topics(texts, ids, TopicConfig(min_topic_size=5), groups=depts, times=waves)
+    assert result.per_time is not None and result.per_group is not None
+    words = [w for t in result.topics for w in [*t.words, *t.label.split("・")]]
+    words += [w for per in (result.per_time, result.per_group) for rows in per.values()
+              for g in rows for w in g.words]  # fmt: skip
+    assert words and not set(words) & set(_PII_PARTS)
 
 
 def test_topics_rejects_tiny_or_mismatched_input() -> None:

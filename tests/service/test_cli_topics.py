@@ -119,6 +119,27 @@ def test_cli_topics_bad_input_one_line_exit_1(
     assert result.output.startswith("koe: error:")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{csv}", "--group-column", "deptt"], "group column(s) 'deptt' not found"),
+        (["{csv}", "--time-column", "wav"], "group column(s) 'wav' not found"),
+        (["{header_only}"], "need at least 2 non-empty comments, found 0"),
+        (["{no_text}"], "text column 'text' not found; columns present: id, body"),
+    ],
+)
+def test_cli_topics_error_names_the_real_problem(
+    args: list[str], message: str, small_csv: Path, tmp_path: Path
+) -> None:
+    header_only, no_text = tmp_path / "header_only.csv", tmp_path / "no_text.csv"
+    header_only.write_text("id,text\n", encoding="utf-8")
+    no_text.write_text("id,body\n1,残業が多い\n2,上司が怖い\n", encoding="utf-8")
+    argv = [a.format(csv=small_csv, header_only=header_only, no_text=no_text) for a in args]
+    result = runner.invoke(app, ["topics", *argv, "-o", str(tmp_path / "x.json")])
+    assert result.exit_code == 1
+    assert message in result.output and "text_redacted" not in result.output
+
+
 def test_cli_topics_saved_model_assigns_a_later_wave(small_csv: Path, tmp_path: Path) -> None:
     out, saved = tmp_path / "w1.json", tmp_path / "model"
     first = runner.invoke(app, ["topics", str(small_csv), "--min-topic-size", "5", "-o",

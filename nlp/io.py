@@ -178,6 +178,8 @@ def read_records(
     if fmt == "json":
         text = payload if isinstance(payload, str) else payload.read()
         return _json_document_records(text, columns, label)
+    if fmt == "lines" and isinstance(payload, str) and _is_tab_table(payload, columns.text):
+        fmt = "csv"  # Excel's "Unicode text" export: a .txt of tab-separated cells
     lines = _split_lines(payload) if isinstance(payload, str) else iter(payload)
     if fmt == "csv":
         return _csv_records(lines, columns, label)
@@ -186,6 +188,12 @@ def read_records(
     if columns.groups:
         raise ColumnError(f"{label}: plain lines have no columns, so no group columns")
     return _line_records(lines)
+
+
+def _is_tab_table(text: str, text_column: str) -> bool:
+    """Whether a "lines" text starts with a tab-separated header naming the text column."""
+    header = next(_split_lines(text), "").lstrip("\ufeff").rstrip("\r\n")
+    return "\t" in header and text_column in (_clean_name(c) for c in header.split("\t"))
 
 
 def _candidate_encodings(data: bytes) -> list[str]:
@@ -479,7 +487,8 @@ def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator
         if exc.msg == "Extra data":
             return _jsonl_records(_split_lines(text), columns)
         raise InputError(
-            f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            f"{label}: not valid JSON ({_json_problem(exc)} at line {exc.lineno}, "
+            f"column {exc.colno})"
         ) from None
     items = value
     if isinstance(value, dict) and isinstance(value.get("comments"), list):  # API body
@@ -512,7 +521,7 @@ def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     try:
         value = json.loads(line, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        message = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+        message = f"line {number}: not valid JSON ({_json_problem(exc)} at column {exc.colno})"
         return _error_record(str(number), "invalid_json", message)
     return _json_item(value, f"line {number}", str(number), columns)
 
@@ -539,6 +548,10 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
         pack=None if pack in (None, "") else str(pack),
         error=error,
     )
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    return exc.msg.removesuffix(" at")  # "Invalid control character at", then our "at"
 
 
 def _refuse_constant(name: str) -> object:

@@ -312,6 +312,13 @@ def test_io_jsonl_non_object_or_bad_text(line: str, code: str) -> None:
     assert records[1].id == "2"
 
 
+def test_io_jsonl_control_character_message() -> None:
+    (record,) = read_records(b'{"text": "a\tb"}\n', fmt="jsonl")
+    assert record.error == ErrorInfo(
+        "invalid_json", "line 1: not valid JSON (Invalid control character at column 12)"
+    )
+
+
 def test_io_jsonl_keeps_text_exactly_and_sniffs_format() -> None:
     data = json.dumps({"text": " 空白\r\n "}).encode()
     (record,) = read_records(data)
@@ -438,6 +445,16 @@ def test_io_lines_file_and_group_columns(tmp_path: Path) -> None:
     assert _texts(read_records(path)) == ["一行目", "二行目"]
     with pytest.raises(ColumnError, match="no columns"):
         read_records(path, group_columns=["dept"])
+
+
+def test_io_txt_from_excel_unicode_text_is_a_tab_table(tmp_path: Path) -> None:
+    text = "\ufeffid\t部署\ttext\r\n7\t営業\t残業が多い\r\n8\t開発\t良い\tx\r\n"
+    path = _write(tmp_path / "export.txt", text, "utf-16-le")  # Excel: UTF-16 LE with BOM
+    first, second = read_records(path, group_columns=["部署"])
+    assert (first.id, first.text, first.attributes) == ("7", "残業が多い", {"部署": "営業"})
+    assert second.text == "良い\tx"  # an unquoted tab in the last column stays in the text
+    tabbed_lines = _write(tmp_path / "c.txt", "一行目\tメモ\n二行目\n", "utf-8")
+    assert _texts(read_records(tabbed_lines)) == ["一行目\tメモ", "二行目"]  # no text header
 
 
 # --- format detection -------------------------------------------------------------------

@@ -54,7 +54,6 @@ class Settings(BaseSettings):
     max_sync_comments: int = Field(default=100, ge=1)
     max_job_comments: int = Field(default=100_000, ge=1)
     max_comment_chars: int = Field(default=10_000, ge=1)
-    max_page_size: int = Field(default=1000, ge=1)
     #: smallest ``min_group_size`` a report request may ask for (never below 3)
     report_min_group_size_floor: int = Field(default=3, ge=3)
     report_default_min_group_size: int = Field(default=5, ge=3)

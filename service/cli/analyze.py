@@ -50,7 +50,7 @@ def analyze_command(
     pii_terms: Annotated[
         str, typer.Option(help="Comma-separated extra terms to redact (sites, teams).")
     ] = "",
-    workers: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU).")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = one per CPU).")] = 1,
 ) -> None:
     """Analyse comments: sentiment, themes, intent, alerts, PII redaction."""
     with user_errors(input):

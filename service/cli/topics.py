@@ -138,11 +138,18 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
 
     bertopic = model.bertopic_
     parts = [_topic_table(result, model.config.pack)]
-    parts.append(bertopic.visualize_barchart(top_n_topics=12, n_words=8))
+    parts.append(bertopic.visualize_barchart(
+        top_n_topics=12, n_words=8, title="トピックの代表語 / Topic words"
+    ))  # fmt: skip
     reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
     docs = [str(t) for t in range(len(model.topics_))]
     parts.append(
-        bertopic.visualize_documents(docs, reduced_embeddings=reduced, hide_annotations=True)
+        bertopic.visualize_documents(
+            docs,
+            reduced_embeddings=reduced,
+            hide_annotations=True,
+            title="コメントの分布 / Comments and topics",
+        )  # fmt: skip
     )
     if result.trends is not None:
         parts.append(_over_time(model, result))
@@ -180,6 +187,8 @@ def _over_time(model: Any, result: Any) -> Any:
          for at, wave in enumerate(waves) for g in result.per_time[wave]],
         columns=["Topic", "Words", "Frequency", "Timestamp"],
     )  # fmt: skip
-    fig = model.bertopic_.visualize_topics_over_time(frame, top_n_topics=10)
+    fig = model.bertopic_.visualize_topics_over_time(
+        frame, top_n_topics=10, title="トピックの推移 / Topics over waves"
+    )
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(waves))), ticktext=waves)
     return fig

@@ -60,7 +60,9 @@ def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> Non
     assert "<script src=" not in page and "Plotly" in page
     theme = data["topics"][0]["themes"][0]["id"] if data["topics"][0]["themes"] else "new"
     label = "新規 / new" if theme == "new" else load_pack("employee").theme(theme).label.ja
-    for text in ("トピック一覧 / Topics", label):  # the topic table; plotly escapes non-ASCII
+    titles = ("トピック一覧 / Topics", "トピックの代表語 / Topic words",
+              "コメントの分布 / Comments and topics")  # fmt: skip
+    for text in (*titles, label):  # the charts and the table; plotly escapes non-ASCII
         assert json.dumps(text)[1:-1].replace("/", "\\u002f") in page
 
 
@@ -84,7 +86,8 @@ def test_cli_topics_wave_trends_and_small_groups_hidden(tmp_path: Path) -> None:
     assert len(data["suppressed"]["groups"]) == 2 and "人事" in data["suppressed"]["groups"]
     assert len(data["per_group"]) == 2 and "人事" not in data["per_group"]
     assert "hidden" in result.output
-    assert "Topics over Time" in html.read_text(encoding="utf-8")
+    title = json.dumps("トピックの推移 / Topics over waves")[1:-1].replace("/", "\\u002f")
+    assert title in html.read_text(encoding="utf-8")
 
 
 def test_cli_topics_reads_analyze_jsonl(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ talked about as a topic of training or rules in a question or a positive clause
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
@@ -89,8 +90,10 @@ def detect_alert(doc: Doc, scores: Sequence[ClauseScore]) -> AlertResult:
     cues, _ = _index()
     reasons: list[str] = []
     evidence: list[tuple[int, int]] = []
+    asks = any(c.question for c in doc.cues)
+    denied_later = _denied_later(doc)
     for i in range(len(doc.clauses)):
-        clause = _Clause.of(doc, scores, i)
+        clause = _Clause.of(doc, scores, i, asks=asks, denied_later=denied_later[i])
         tokens, words = clause.tokens, clause.words
         p = 0
         while p < len(words):
@@ -134,21 +137,23 @@ class _Clause:
         self.denied_later = denied_later
 
     @classmethod
-    def of(cls, doc: Doc, scores: Sequence[ClauseScore], i: int) -> _Clause:
+    def of(
+        cls, doc: Doc, scores: Sequence[ClauseScore], i: int, *, asks: bool, denied_later: bool
+    ) -> _Clause:
+        """Clause ``i``; ``asks`` and ``denied_later`` are found once per comment."""
         tokens = doc.clause_tokens(i)
         words = [
             k
             for k, t in enumerate(tokens)
             if t.pos1 not in _SKIP_POS and t.lemma not in _SKIP_LEMMAS
         ]
-        later = range(i + 1, len(doc.clauses))
-        return cls(
-            tokens,
-            words,
-            scores[i],
-            asks=any(c.question for c in doc.cues),
-            denied_later=any(_denies_before(doc.clause_tokens(j)) for j in later),
-        )
+        return cls(tokens, words, scores[i], asks=asks, denied_later=denied_later)
+
+    def words_within(self, start: int, end: int) -> range:
+        """Positions in ``words`` of the words lying within offsets ``start … end``."""
+        tokens, words = self.tokens, self.words
+        first = bisect_left(words, start, key=lambda k: tokens[k].start)
+        return range(first, bisect_right(words, end, key=lambda k: tokens[k].end))
 
     def reports(self, p: int, n: int, reason: str) -> bool:
         """Whether the cue at words ``p … p+n-1`` reports an incident of ``reason``."""
@@ -187,26 +192,40 @@ def add_theme_alerts(
     scores: Sequence[ClauseScore],
     alert: AlertResult,
 ) -> None:
-    """A theme that ``raises_alert`` (harassment) found in a negative statement alerts."""
+    """A theme that ``raises_alert`` (harassment) found in a negative statement alerts.
+
+    Its span joins the evidence unless it lies within a span already there.
+    """
     raising = {t.id: t.raises_alert for t in pack.themes if t.raises_alert}
     if not raising or any(cue.question for cue in doc.cues):
         return
-    for match in matches:
+    denied_later: list[bool] | None = None  # found on the first match that needs it
+    clauses: dict[int, _Clause] = {}
+    spans = sorted((e.start, e.end) for e in alert.evidence)
+    taken, reach = 0, -1  # the furthest end of the evidence starting at or before the match
+    for match in sorted(matches, key=lambda m: m.start):
         reason = raising.get(match.theme_id)
-        i = doc.clause_at(match.start)
-        if not reason or scores[i].score >= -0.5:  # beyond a plain denial
+        if not reason:
             continue
-        clause = _Clause.of(doc, scores, i)
-        span = [
-            p
-            for p, k in enumerate(clause.words)
-            if match.start <= clause.tokens[k].start and clause.tokens[k].end <= match.end
-        ]
-        if span and not clause.reports(span[0], span[-1] - span[0] + 1, reason):
+        i = doc.clause_at(match.start)
+        if scores[i].score >= -0.5:  # beyond a plain denial
+            continue
+        if denied_later is None:
+            denied_later = _denied_later(doc)
+        if i not in clauses:
+            clauses[i] = _Clause.of(doc, scores, i, asks=False, denied_later=denied_later[i])
+        clause = clauses[i]
+        span = clause.words_within(match.start, match.end)
+        if span and not clause.reports(span[0], len(span), reason):
             continue  # negated, a measure, told as good news: as for the alert cues
         if reason not in alert.reasons:
             alert.reasons.append(reason)
-        alert.evidence.append(Evidence(match.start, match.end, ""))
+        while taken < len(spans) and spans[taken][0] <= match.start:
+            reach = max(reach, spans[taken][1])
+            taken += 1
+        if match.end > reach:  # not within evidence already there (怒鳴ら in 怒鳴られ)
+            alert.evidence.append(Evidence(match.start, match.end, ""))
+            reach = match.end
     alert.flag = bool(alert.reasons)
 
 
@@ -257,6 +276,14 @@ def _denied(tokens: Sequence[Token], start: int) -> bool:
             return count_negations(tokens, k + 1) % 2 == 1
         return False
     return False
+
+
+def _denied_later(doc: Doc) -> list[bool]:
+    """Per clause, whether a later clause denies what was said (one pass from the end)."""
+    later = [False] * len(doc.clauses)
+    for i in range(len(doc.clauses) - 2, -1, -1):
+        later[i] = later[i + 1] or _denies_before(doc.clause_tokens(i + 1))
+    return later
 
 
 def _denies_before(tokens: Sequence[Token]) -> bool:

@@ -71,3 +71,32 @@ def test_a_positive_model_score_without_polar_words_is_not_good_news():
     doc = make_doc("実際は有給扱いにして出勤しています")
     model_says_positive = [ClauseScore(score=0.8) for _ in doc.clauses]
     assert detect_alert(doc, model_says_positive).reasons == ["compliance"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("上司から毎日怒鳴られています。", [(6, 10)]),  # the theme's 怒鳴ら lies in 怒鳴られ
+        ("カスハラがひどい。客に罵倒される", [(0, 4), (11, 13)]),  # the same spans
+        ("ハラスメント相談窓口に相談しても何も変わらず、最悪です", [(0, 6), (6, 10)]),
+    ],
+)
+def test_theme_alerts_add_no_evidence_within_evidence(scorer, text, spans):
+    from nlp.alerts import add_theme_alerts
+    from nlp.themes import ThemeMatcher, load_pack
+
+    matcher = ThemeMatcher(load_pack("employee"))
+    doc = make_doc(text)
+    scores = scorer.score(doc)
+    alert = detect_alert(doc, scores)
+    add_theme_alerts(matcher.pack, matcher.match(doc.tokens), doc, scores, alert)
+    assert alert.reasons == ["harassment"]
+    assert [(e.start, e.end) for e in alert.evidence] == spans
+
+
+def test_a_denial_covers_only_the_clauses_before_it(scorer):
+    doc = make_doc("昔は上司に怒鳴られた。今はそういうのは全くない。でも先週、部長に怒鳴られた")
+    result = detect_alert(doc, scorer.score(doc))
+    assert result.reasons == ["harassment"]
+    assert [doc.text[e.start : e.end] for e in result.evidence] == ["怒鳴られ"]
+    assert result.evidence[0].start > doc.text.index("全く")

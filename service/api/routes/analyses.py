@@ -15,9 +15,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
 
-#: batches up to this size are analysed on the event loop (well under a millisecond per
-#: comment): a thread hop would cost more than it saves; larger ones go to a thread
+#: batches of at most this many comments and characters in all are analysed on the event
+#: loop (a few milliseconds): a thread hop would cost more than it saves; analysis time
+#: grows with the text, so larger or longer batches go to a thread
 INLINE_MAX = 4
+INLINE_MAX_CHARS = 200
 
 
 @router.post(
@@ -46,7 +48,8 @@ async def create_analysis(
         hint="Use POST /v1/jobs for larger batches.",
     )
     records = pipeline.records(comments, pack)
-    if len(records) <= INLINE_MAX:
+    chars = sum(len(r.text or "") for r in records)
+    if len(records) <= INLINE_MAX and chars <= INLINE_MAX_CHARS:
         data = pipeline.analyze(records)
     else:
         data = await run_in_threadpool(pipeline.analyze, records)

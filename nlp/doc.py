@@ -33,8 +33,8 @@ class Doc:
 
     def clause_at(self, offset: int) -> int:
         """Index of the clause holding normalised ``offset`` (the last one past the end)."""
-        ends = [c.end for c in self.clauses]
-        return min(bisect_right(ends, offset), len(ends) - 1)
+        found = bisect_right(self.clauses, offset, key=lambda c: c.end)
+        return min(found, len(self.clauses) - 1)
 
     def clause_tokens(self, index: int) -> list[Token]:
         """Return the tokens of clause ``index``."""

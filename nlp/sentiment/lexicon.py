@@ -125,7 +125,8 @@ class LexiconSentiment(SentimentBackend):
         for i in range(1, len(scores)):
             # 「〜は良かった。ただ、〜」「〜と書いてあるのに、〜」: a plain clause after praise
             # and a contrast, or after のに, is the catch.
-            after_noni = doc.tokens[doc.clauses[i - 1].tok_end - 2 :][:2]
+            end = doc.clauses[i - 1].tok_end
+            after_noni = doc.tokens[max(0, end - 2) : end]  # the previous clause's last two
             frustrated = (
                 any(t.surface == "に" for t in after_noni) and doc.clauses[i].after_contrast
             )

@@ -276,20 +276,24 @@ def _resolve(found: list[_Candidate]) -> list[_Candidate]:
         return found
     found.sort(key=_longest_first)
     kept: list[_Candidate] = []
+    spanning: dict[int, list[int]] = {}  # word position → kept matches whose span holds it
     for c in found:
-        for n, k in enumerate(kept):
+        near = sorted({n for p in range(c.first, c.last + 1) for n in spanning.get(p, ())})
+        for n in near:  # the kept matches whose spans (gaps included) meet c's, in order
+            k = kept[n]
             if k.theme == c.theme:
-                if k.first <= c.last and c.first <= k.last:  # spans, gaps included
-                    if c.first < k.first or c.last > k.last:
-                        # One match per stretch: 意見を言いにくい, not 言いにくい alone.
-                        first, last = min(k.first, c.first), max(k.last, c.last)
-                        kept[n] = _Candidate(
-                            k.size, first, last, k.positions, k.theme, k.text, False
-                        )
-                    break
-            elif k.size > c.size and _overlap(k, c):
+                if c.first < k.first or c.last > k.last:
+                    # One match per stretch: 意見を言いにくい, not 言いにくい alone.
+                    first, last = min(k.first, c.first), max(k.last, c.last)
+                    kept[n] = _Candidate(k.size, first, last, k.positions, k.theme, k.text, False)
+                    for p in (*range(first, k.first), *range(k.last + 1, last + 1)):
+                        spanning.setdefault(p, []).append(n)
+                break
+            if k.size > c.size and _overlap(k, c):
                 break
         else:
+            for p in range(c.first, c.last + 1):
+                spanning.setdefault(p, []).append(len(kept))
             kept.append(c)
     return kept
 

@@ -9,7 +9,9 @@ of every word, one process. `analyze` is measured in one process and with a
 process pool of one worker per CPU (how `koe analyze --workers 0` runs; also its warm
 rate, from the first results on), for each profile (`accurate-int8`: the accurate
 profile with dynamic int8 quantisation; `--encoder` swaps their model, e.g. for the
-shipped encoder's teacher `bert-ja-v2`).
+shipped encoder's teacher `bert-ja-v2`). Each profile also analyses one long comment
+(the corpus joined) of 1,000, 10,000 and 100,000 characters (the CLI's limit), to show
+that time grows with the length and not faster.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from nlp.profiles import profile_config
 ROOT = Path(__file__).resolve().parent.parent
 #: comments per chunk of ``analyze_stream``: results arrive a chunk at a time
 CHUNK = 500
+#: lengths of the single long comments timed per profile
+LONG_CHARS = (1_000, 10_000, 100_000)
 
 
 def corpus(n: int) -> list[str]:
@@ -92,6 +96,20 @@ def analyze_rate(texts: list[str], config: PipelineConfig, workers: int) -> tupl
     return count / (ended - started), (count - warm_count) / (ended - warm_from)
 
 
+def long_comment_seconds(texts: list[str], config: PipelineConfig) -> dict[int, float]:
+    """Seconds to analyse one comment of each of ``LONG_CHARS`` characters."""
+    joined = "".join(texts)
+    long_text = (joined * (max(LONG_CHARS) // len(joined) + 1))[: max(LONG_CHARS)]
+    pipe = Pipeline(config)
+    pipe.analyze(texts[:50])  # warm caches
+    seconds = {}
+    for chars in LONG_CHARS:
+        started = time.perf_counter()
+        pipe.analyze([long_text[:chars]])
+        seconds[chars] = time.perf_counter() - started
+    return seconds
+
+
 def run(n: int, profiles: list[str], encoder: str | None = None) -> dict[str, Any]:
     """Run every measurement and return the results."""
     texts = corpus(n)
@@ -111,6 +129,8 @@ def run(n: int, profiles: list[str], encoder: str | None = None) -> dict[str, An
         cold, warm = analyze_rate(texts, config, workers)
         results[f"{name}_{workers}_processes_per_s"] = round(cold)
         results[f"{name}_{workers}_processes_warm_per_s"] = round(warm)
+        for chars, seconds in long_comment_seconds(texts, config).items():
+            results[f"{name}_one_{chars}_char_comment_s"] = round(seconds, 2)
     results["peak_rss_mib_main"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     results["peak_rss_mib_worker"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -490,6 +490,8 @@ def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator
             f"{label}: not valid JSON ({_json_problem(exc)} at line {exc.lineno}, "
             f"column {exc.colno})"
         ) from None
+    except _NotJsonConstant as exc:
+        raise InputError(f"{label}: not valid JSON ({exc})") from None
     items = value
     if isinstance(value, dict) and isinstance(value.get("comments"), list):  # API body
         items = [_api_comment(item, value.get("pack")) for item in value["comments"]]
@@ -523,6 +525,8 @@ def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     except json.JSONDecodeError as exc:
         message = f"line {number}: not valid JSON ({_json_problem(exc)} at column {exc.colno})"
         return _error_record(str(number), "invalid_json", message)
+    except _NotJsonConstant as exc:
+        return _error_record(str(number), "invalid_json", f"line {number}: not valid JSON ({exc})")
     return _json_item(value, f"line {number}", str(number), columns)
 
 
@@ -554,9 +558,13 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
     return exc.msg.removesuffix(" at")  # "Invalid control character at", then our "at"
 
 
+class _NotJsonConstant(ValueError):
+    """NaN or ±Infinity, which Python's ``json`` reads but JSON does not have."""
+
+
 def _refuse_constant(name: str) -> object:
     """``json.loads`` hook: NaN and ±Infinity are not JSON, so the line is invalid."""
-    raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
+    raise _NotJsonConstant(f"{name} is not a JSON value")
 
 
 def _error_record(record_id: str, code: str, message: str) -> InputRecord:

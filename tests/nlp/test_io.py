@@ -319,6 +319,14 @@ def test_io_jsonl_control_character_message() -> None:
     )
 
 
+def test_io_json_constants_are_named_in_the_error() -> None:
+    (record,) = read_records(b'{"text": "a", "score": NaN}\n', fmt="jsonl")
+    message = "line 1: not valid JSON (NaN is not a JSON value)"  # no column: it is not known
+    assert record.error == ErrorInfo("invalid_json", message)
+    with pytest.raises(InputError, match=r"not valid JSON \(Infinity is not a JSON value\)"):
+        read_records(b'[{"text": "a", "x": Infinity}]', fmt="json")
+
+
 def test_io_jsonl_keeps_text_exactly_and_sniffs_format() -> None:
     data = json.dumps({"text": " 空白\r\n "}).encode()
     (record,) = read_records(data)

@@ -26,6 +26,7 @@ __all__ = [
     "EnsembleCommentModel",
     "is_encoder_dir",
     "load_comment_model",
+    "prepare_model_dir",
 ]
 
 Probabilities = dict[str, list[dict[str, float]]]
@@ -36,6 +37,29 @@ DEFAULT_ENCODER = "bert-ja-v2-l2"
 
 #: the file that marks an encoder model directory (head labels, binary names, length)
 KOE_FILE = "koe.json"
+#: files a training run writes that a later run with ``--no-evaluate`` would leave stale
+_EVALUATION_FILES = ("metrics.json", "MODEL_CARD.md")
+
+
+def prepare_model_dir(out: Path, *, overwrite: bool) -> None:
+    """Check that training may write a model to ``out``.
+
+    A directory that already holds a model (its ``config.json``) is only replaced with
+    ``overwrite``; its metrics and model card are then removed, so that none describe
+    the new weights until they are evaluated again.
+
+    Raises:
+        ConfigError: ``out`` holds a model and ``overwrite`` is false.
+    """
+    if not (out / "config.json").exists():
+        return
+    if not overwrite:
+        raise ConfigError(
+            f"{out} already holds a model; choose another name or --output, or pass "
+            "--overwrite to replace it"
+        )
+    for name in _EVALUATION_FILES:
+        (out / name).unlink(missing_ok=True)
 
 
 def is_encoder_dir(path: Path) -> bool:

@@ -12,12 +12,12 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from nlp.io import InputRecord
 from nlp.pii import HONORIFICS
 from nlp.pipeline import Pipeline, PipelineConfig
-from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis
+from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis, Polarity
 
 __all__ = [
     "evaluate",
@@ -33,40 +33,116 @@ PRIMARY_METRIC = "sentiment_macro_f1"
 GREATER_IS_BETTER = True
 
 
+POLARITIES: tuple[str, ...] = get_args(Polarity)
+
+
 def load_labelled(path: str | Path) -> list[dict[str, Any]]:
     """Labelled comments from JSONL (our schema) or CSV (``text,sentiment[,intent]…``).
 
-    CSV ``themes`` is ``theme_id:polarity`` pairs separated by ``;`` (or a JSON object);
-    ``alert`` is true/1/yes. Encodings are detected as for ``koe analyze``.
+    ``themes`` is an object ``{theme_id: polarity}`` or, in CSV (and as a JSONL string),
+    ``theme_id:polarity`` pairs separated by ``;``; ``alert`` is true/1/yes in CSV. Every
+    row is checked; ids default to the row or line number and blank intents are dropped.
+    Encodings are detected as for ``koe analyze``.
+
+    Raises:
+        ValueError: A row is malformed, naming the file, the row and what is wrong.
     """
     path = Path(path)
     if path.suffix == ".jsonl":
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        rows = list(_jsonl_rows(path))
+    else:
+        rows = list(_csv_rows(path))
+    if not rows:
+        raise ValueError(f"{path}: no labelled rows")
+    return [_checked(raw, f"{path}: {where}", default_id) for where, default_id, raw in rows]
+
+
+def _jsonl_rows(path: Path) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    with open(path, encoding="utf-8-sig") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(value, dict):
+                raise ValueError(f"{path}: line {number}: expected a JSON object")
+            yield f"line {number}", str(number), value
+
+
+def _csv_rows(path: Path) -> Iterable[tuple[str, str, dict[str, Any]]]:
     import csv
     import io
 
     from nlp.io import decode_bytes
 
-    records = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(decode_bytes(path.read_bytes()))), 1):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-        if not row.get("text") or row.get("sentiment") not in SENTIMENTS:
-            raise ValueError(
-                f"{path}: row {number}: needs text and a sentiment in {', '.join(SENTIMENTS)}"
-            )
-        record: dict[str, Any] = {**row, "id": row.get("id") or str(number)}
-        if "themes" in row:
-            themes = row["themes"]
-            record["themes"] = (
-                json.loads(themes)
-                if themes.startswith("{")
-                else dict(pair.strip().split(":", 1) for pair in themes.split(";") if ":" in pair)
-            )
-        if "alert" in row:
-            record["alert"] = row["alert"].lower() in {"1", "true", "yes"}
-        records.append(record)
-    return records
+    reader = csv.DictReader(io.StringIO(decode_bytes(path.read_bytes())))
+    for number, row in enumerate(reader, 1):
+        cells = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        if not any(cells.values()):
+            continue  # an empty row (Excel leaves some at the end)
+        if "alert" in cells:
+            cells["alert"] = cells["alert"].lower() in {"1", "true", "yes"}
+        yield f"row {number}", str(number), cells
+
+
+def _checked(raw: dict[str, Any], where: str, default_id: str) -> dict[str, Any]:
+    """The record with its labels checked and normalised (see :func:`load_labelled`)."""
+    text, sentiment = raw.get("text"), raw.get("sentiment")
+    if "text" not in raw:
+        raise ValueError(f"{where}: no 'text' field; found: {', '.join(map(str, raw))}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: needs a non-empty 'text'")
+    if sentiment not in SENTIMENTS:
+        raise ValueError(
+            f"{where}: sentiment {sentiment!r}: needs a sentiment in {', '.join(SENTIMENTS)}"
+        )
+    record = {**raw, "id": str(raw.get("id") or default_id)}
+    intent = raw.get("intent")
+    if intent in (None, ""):
+        record.pop("intent", None)
+    elif intent not in INTENTS:
+        raise ValueError(f"{where}: intent {intent!r} is not one of {', '.join(INTENTS)}")
+    if "themes" in raw:
+        record["themes"] = _themes(raw["themes"], where)
+    return record
+
+
+def _themes(value: object, where: str) -> dict[str, str]:
+    """``{theme_id: polarity}`` from an object, JSON object text or ``id:polarity;…``."""
+    if isinstance(value, str):
+        text = value.strip().replace("：", ":").replace("；", ";")
+        if text.startswith("{"):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"{where}: themes is not a valid JSON object ({exc.msg})"
+                ) from None
+        else:
+            pairs = [pair.strip() for pair in text.split(";") if pair.strip()]
+            bare = [pair for pair in pairs if ":" not in pair]
+            if bare:
+                raise ValueError(
+                    f"{where}: theme {bare[0]!r} has no polarity; write theme_id:polarity "
+                    "pairs separated by ';', e.g. workload:negative;growth:positive"
+                )
+            value = dict(pair.split(":", 1) for pair in pairs)
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"{where}: themes must be an object {{theme_id: polarity}} or "
+            f"'theme_id:polarity;…' text, not {type(value).__name__}"
+        )
+    themes = {str(k).strip(): str(v).strip() for k, v in value.items()}
+    wrong = {k: v for k, v in themes.items() if v not in POLARITIES or not k}
+    if wrong:
+        theme, polarity = next(iter(wrong.items()))
+        raise ValueError(
+            f"{where}: theme {theme!r} has polarity {polarity!r}; use one of "
+            f"{', '.join(POLARITIES)}"
+        )
+    return themes
 
 
 def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str, Any]:
@@ -158,7 +234,7 @@ def score_predictions(
     intent_pairs = [
         (g["intent"], p.intent or "other")
         for g, p in zip(gold, predictions, strict=True)
-        if "intent" in g
+        if g.get("intent")
     ]
     metrics: dict[str, Any] = {"n": len(gold)}
     metrics["sentiment_accuracy"] = _accuracy(sentiment_pairs)

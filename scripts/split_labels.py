@@ -22,11 +22,19 @@ def main() -> None:
     parser.add_argument("labels", type=Path)
     parser.add_argument("--test", type=float, default=0.2, help="test share (0–1)")
     args = parser.parse_args()
+    if not 0 < args.test < 1:
+        raise ValueError(f"--test is a share between 0 and 1 (0.2 for 20 %), not {args.test}")
     rows = load_labelled(args.labels)
     parts: dict[str, list[dict]] = {"train": [], "test": []}
     for row in rows:
         # Salted: independent of the unsalted validation split that train.py takes.
         parts["test" if text_bucket(row["text"], "test") < args.test else "train"].append(row)
+    empty = [name for name, part in parts.items() if not part]
+    if empty:
+        raise ValueError(
+            f"{args.labels}: the {empty[0]} part would be empty ({len(rows)} rows, test share "
+            f"{args.test}); label more comments or change --test"
+        )
     for name, part in parts.items():
         out = args.labels.with_suffix(f".{name}{args.labels.suffix}")
         with open(out, "w", encoding="utf-8", newline="") as fh:
@@ -45,4 +53,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (OSError, ValueError) as exc:  # user errors: one line, exit 1
+        raise SystemExit(f"error: {exc}") from None

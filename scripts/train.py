@@ -3,7 +3,7 @@
 Usage:
   python scripts/train.py [--config configs/train.toml] [KEY=VALUE ...]
                           [--data FILE ...] [--output DIR]
-  python scripts/train.py --config configs/distil.toml   # the shipped bert-ja-v2-l2
+  python scripts/train.py --config configs/distil.toml --overwrite  # the shipped bert-ja-v2-l2
   python scripts/train.py --evaluate-only models/bert-ja-v2-l2
 
 KEY=VALUE are dotted overrides of the config, e.g. ``optim.epochs=3 model.num_layers=2
@@ -25,7 +25,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from nlp.comment_model import DEFAULT_LINEAR
+from nlp.comment_model import DEFAULT_LINEAR, prepare_model_dir
 from nlp.encoder.train import TrainConfig, train_encoder
 from nlp.errors import FeedbackError
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled
@@ -116,6 +116,22 @@ def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> s
         )
         examples += ", and unlabelled clauses and comment pairs rated by the teacher"
     size = sum(f.stat().st_size for f in out.glob("*.safetensors")) / 2**20
+    themes = sum(name.startswith("theme:") for name in koe["binary"])
+    binary = (
+        "`alert` and one" if "alert" in koe["binary"] else "one"
+    ) + f" per theme ({themes} themes)"
+    files = ", ".join(f"`{pattern}`" for pattern in data["train_files"])
+    if all(pattern.startswith("data/train/") for pattern in data["train_files"]):
+        source = (
+            f"{files}: Japanese employee-survey\n  and customer comments written for koe "
+            "(`data/DATASHEET.md`)"
+        )
+        unseen = "; dev and tune are never trained on"
+    else:  # the researcher's own labels (--data)
+        source, unseen = f"{files}: your labelled comments", ""
+    where = out.resolve()
+    config_path = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+    output = "" if where == ROOT / "models" / config["name"] else f" --output {config_path}"
     return f"""# {config["name"]} — koe transformer comment model
 
 A BERT encoder ({model["num_layers"]} layers, hidden {model["hidden_size"]},
@@ -131,7 +147,7 @@ states (in context). Heads:
   that carry exactly one labelled theme (that theme's polarity). The `encoder.v1`
   backend uses the clause scores behind per-theme polarity and "mixed";
 - **intent** (praise / complaint / suggestion / question / other);
-- **binary**: `alert` and one per theme ({len(koe["binary"]) - 1} themes).
+- **binary**: {binary}.
 
 In koe's `accurate` profile (the default) its probabilities are averaged with the linear
 model's (`{DEFAULT_LINEAR}`, weights 0.2 / 0.8 chosen on tune; the alert flag is the higher
@@ -140,17 +156,16 @@ rule alerts stay rule-based.
 
 ## Data
 
-- {", ".join(f"`{pattern}`" for pattern in data["train_files"])}: Japanese employee-survey
-  and customer comments written for koe (`data/DATASHEET.md`);
+- {source};
   {100 * data["valid_fraction"]:.0f} % of them (chosen by a hash of the text) are the
-  early-stopping split; dev and tune are never trained on.
+  early-stopping split{unseen}.
 - `data/chabsa/chabsa.tsv` (chABSA, CC BY 4.0, financial reports): the
   {100 * (1 - data["polarity_holdout"]):.0f} % not held out, as sentiment-only examples.
 - {summary["n_examples"]:,} training examples in all ({examples}).
 
 Training: {summary["train_seconds"] / 60:.1f} min on CPU, best epoch {summary["best_epoch"]}
 (early stopping, patience {config["optim"]["patience"]}), seed {config["seed"]}. Reproduce:
-`python scripts/train.py --config models/{config["name"]}/train_config.json`
+`python scripts/train.py --config {config_path}/train_config.json{output} --overwrite`
 (`configs/train.toml` documents every key).
 
 ## Metrics (koe `accurate` profile with this model)
@@ -198,6 +213,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="model directory")
     parser.add_argument("--evaluate-only", type=Path, metavar="MODEL_DIR")
     parser.add_argument("--no-evaluate", action="store_true", help="skip dev/tune evaluation")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
     args = parser.parse_intermixed_args()  # overrides may come before or after options
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.evaluate_only:
@@ -208,8 +224,13 @@ def main() -> None:
             text = args.config.read_text(encoding="utf-8")
             values = json.loads(text) if args.config.suffix == ".json" else tomllib.loads(text)
         config = TrainConfig.model_validate(_merge(values, parse_overrides(args.overrides)))
-        records = [r for path in args.data for r in load_labelled(path)] if args.data else None
+        records = None
+        if args.data:  # recorded in train_config.json as the files trained on
+            records = [r for path in args.data for r in load_labelled(path)]
+            data = config.data.model_copy(update={"train_files": [str(p) for p in args.data]})
+            config = config.model_copy(update={"data": data})
         out = args.output or ROOT / "models" / config.name
+        prepare_model_dir(out, overwrite=args.overwrite)
         summary = train_encoder(config, out, records=records)
         (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: summary[k] for k in ("best_epoch", "valid", "train_seconds")}))

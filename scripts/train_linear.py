@@ -2,6 +2,7 @@
 
 Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v6]
        [--output models/linear-ja-v6] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+       [--overwrite]  (needed to replace an existing model, e.g. the shipped one)
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 
-from nlp.comment_model import DEFAULT_LINEAR
+from nlp.comment_model import DEFAULT_LINEAR, prepare_model_dir
+from nlp.errors import FeedbackError
 from nlp.evaluation import (
     evaluate,
     evaluate_polarity,
@@ -48,14 +52,16 @@ def main() -> None:
                         help="share of the polarity rows held out (never trained on)")  # fmt: skip
     parser.add_argument("--polarity-weight", type=float, default=0.3,
                         help="sample weight of a polarity row (a comment weighs 1)")  # fmt: skip
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
     args = parser.parse_args()
+    out = args.output or ROOT / "models" / args.name
+    prepare_model_dir(out, overwrite=args.overwrite)
     files = args.train or sorted((ROOT / "data" / "train").glob("*.jsonl"))
     records = [r for path in files for r in load_labelled(path)]
     if args.polarity:  # sentiment-only sentences from another domain: broader vocabulary
         rows = polarity_split(load_polarity_tsv(args.polarity), args.holdout)[0]
         weight = args.polarity_weight
         records += [{"text": t, "sentiment": label, "weight": weight} for t, label in rows]
-    out = args.output or ROOT / "models" / args.name
     started = time.perf_counter()
     wordvec = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale}
     config = train_linear(records, out, name=args.name, c=args.c, **wordvec)
@@ -75,7 +81,9 @@ def main() -> None:
                                    holdout=args.holdout)  # fmt: skip
         metrics["chabsa_heldout"] = {k: chabsa[k] for k in ("n", "accuracy", "binary_accuracy")}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
-    (out / "MODEL_CARD.md").write_text(model_card(config, metrics), encoding="utf-8")
+    arguments = [a for a in sys.argv[1:] if a != "--overwrite"]
+    command = shlex.join(["python", "scripts/train_linear.py", *arguments, "--overwrite"])
+    (out / "MODEL_CARD.md").write_text(model_card(config, metrics, command), encoding="utf-8")
     print(json.dumps({s: {k: metrics[s][k] for k in ("sentiment_macro_f1", "intent_accuracy")}
                       for s in ("dev", "tune")}, indent=1))  # fmt: skip
 
@@ -106,8 +114,8 @@ def _wordvec(config: dict) -> str:
     return f"`models/{spec['model']}`, chiVe vectors, scaled by {spec['scale']}"
 
 
-def model_card(config: dict, metrics: dict) -> str:
-    """Render MODEL_CARD.md from the training config and measured metrics."""
+def model_card(config: dict, metrics: dict, command: str) -> str:
+    """Render MODEL_CARD.md from the training config, measured metrics and the command."""
     dev, tune = metrics["dev"], metrics["tune"]
     rows = "\n".join(
         f"| {label} | {dev['sentiment_per_class'][label]['f1']:.3f} |"
@@ -137,7 +145,7 @@ and PII stay rule-based, and a theme takes the comment label unless the comment 
   Trained in {metrics["train_seconds"]} s on CPU.
 - Weights: `model.safetensors` (idf, coefficients, intercepts) + `vocab.json`; no pickle.
   The word vectors are loaded from their own directory (named in `config.json`).
-- Reproduce: `python scripts/train_linear.py` (deterministic).
+- Reproduce: `{command}` (deterministic).
 
 ## Metrics (full pipeline with this model)
 
@@ -171,4 +179,7 @@ License: Apache-2.0, like the data it was trained on (the word vectors: see
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (FeedbackError, OSError, ValueError) as exc:  # user errors: one line, exit 1
+        raise SystemExit(f"error: {exc}") from None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -245,7 +247,44 @@ def test_read_training_file_csv_in_cp932(tmp_path):
     assert rows[0]["themes"] == {"workload": "negative"} and rows[1]["themes"] == {}
     assert rows[0]["sentiment"] == "negative" and "alert" not in rows[0]
     path.write_text("text,sentiment\n残業が多い,bad\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="needs text and a sentiment"):
+    with pytest.raises(ValueError, match="row 1: sentiment 'bad': needs a sentiment in"):
+        load_labelled(path)
+
+
+def test_read_training_file_normalises_themes_and_intents(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    rows = [
+        {
+            "text": "残業が多い",
+            "sentiment": "negative",
+            "themes": "workload: negative；growth：positive",
+        },
+        {"text": "良い", "sentiment": "positive", "themes": {" growth ": "positive"}, "intent": ""},
+    ]
+    path.write_text("\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    first, second = load_labelled(path)
+    assert first["themes"] == {"workload": "negative", "growth": "positive"}
+    assert (first["id"], second["id"]) == ("1", "2")  # line numbers when there is no id
+    assert second["themes"] == {"growth": "positive"} and "intent" not in second
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('{"text": "a", "sentiment": "pos"}', "line 2: sentiment 'pos': needs a sentiment in"),
+        ('{"text": "a"}', "line 2: sentiment None"),
+        ('{"comment": "a", "sentiment": "positive"}', "line 2: no 'text' field; found: comment"),
+        ('{"text": "a", "sentiment": "positive", "intent": "要望"}', "intent '要望' is not one"),
+        ('{"text": "a", "sentiment": "positive", "themes": ["workload"]}', "not list"),
+        ('{"text": "a", "sentiment": "positive", "themes": "workload"}', "'workload' has no pol"),
+        ('{"text": "a", "sentiment": "positive", "themes": {"workload": "neg"}}', "'neg'; use"),
+        ('{"text": "a", ', "line 2: not valid JSON"),
+    ],
+)
+def test_read_training_file_names_the_bad_row(tmp_path, row, message):
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"text": "良い", "sentiment": "positive"}\n' + row + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(f"{path}: ") + ".*" + re.escape(message)):
         load_labelled(path)
 
 
@@ -313,6 +352,29 @@ def test_default_training_config_learns_on_the_real_data(tmp_path):
     assert pipe.analyze(["とても働きやすい職場です"])[0].sentiment == "positive"
 
 
+def test_model_card_of_a_model_trained_on_your_labels(tiny_encoder, tmp_path):
+    spec = importlib.util.spec_from_file_location("train_script", REPO / "scripts" / "train.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_encoder, out)
+    config = json.loads((out / "train_config.json").read_text())
+    config["data"]["train_files"] = ["my_labels.train.csv"]  # as scripts/train.py --data sets
+    (out / "train_config.json").write_text(json.dumps(config))
+    metrics = json.loads((REPO / "models" / DEFAULT_ENCODER / "metrics.json").read_text())
+    summary = {"parameters": 1, "n_examples": 40, "train_seconds": 6.0, "best_epoch": 1}
+    card = module.model_card(out, metrics, summary)
+    assert "`my_labels.train.csv`: your labelled comments" in card
+    assert "employee-survey" not in card and "dev and tune are never" not in card
+    themes = sum(
+        b.startswith("theme:") for b in json.loads((out / "koe.json").read_text())["binary"]
+    )
+    assert f"per theme ({themes} themes)" in card
+    where = out.resolve()
+    assert f"--config {where}/train_config.json --output {where} --overwrite" in card
+
+
 def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
     path = tmp_path / "labels.csv"
     rows = [f"コメント{i}です,positive,workload:positive" for i in range(200)]
@@ -330,6 +392,36 @@ def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
     from nlp.evaluation import text_bucket
 
     assert any(text_bucket(r["text"]) < 0.1 for r in train)  # train.py's validation split
+
+
+def test_split_labels_script_refuses_a_bad_share_or_an_empty_part(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("text,sentiment\n良い,positive\n", encoding="utf-8")  # one row: one part
+    script = str(REPO / "scripts" / "split_labels.py")
+    for share, message in (("20", "between 0 and 1"), ("0.2", "part would be empty")):
+        done = subprocess.run([sys.executable, script, str(path), "--test", share],
+                              cwd=REPO, capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 1 and message in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_training_does_not_replace_a_model_without_overwrite(tmp_path):
+    from nlp.comment_model import prepare_model_dir
+
+    out = tmp_path / "model"
+    prepare_model_dir(out, overwrite=False)  # nothing there yet
+    out.mkdir()
+    for name in ("config.json", "metrics.json", "MODEL_CARD.md"):
+        (out / name).write_text("{}")
+    with pytest.raises(ConfigError, match="already holds a model.*--overwrite"):
+        prepare_model_dir(out, overwrite=False)
+    prepare_model_dir(out, overwrite=True)  # the old evaluation no longer describes it
+    assert sorted(p.name for p in out.iterdir()) == ["config.json"]
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "train_linear.py"), "--output", str(out)],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1 and "already holds a model" in done.stderr
 
 
 # Distillation: a student with fewer of the teacher's layers, trained on its outputs.

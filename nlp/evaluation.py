@@ -20,6 +20,7 @@ from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import INTENTS, SENTIMENTS, CommentAnalysis, Polarity
 
 __all__ = [
+    "check_training_labels",
     "evaluate",
     "evaluate_polarity",
     "load_labelled",
@@ -143,6 +144,42 @@ def _themes(value: object, where: str) -> dict[str, str]:
             f"{', '.join(POLARITIES)}"
         )
     return themes
+
+
+def check_training_labels(records: Sequence[dict[str, Any]]) -> list[str]:
+    """Problems of a training set worth a warning; one that cannot train raises.
+
+    Warns about the same text with different sentiments, and theme ids no theme pack
+    knows (their heads are trained, but the pipeline only reports a pack's themes).
+
+    Raises:
+        ValueError: Fewer than two sentiment labels occur.
+    """
+    from nlp.themes import available_packs, load_pack
+
+    labels = {r["sentiment"] for r in records}
+    if len(labels) < 2:
+        raise ValueError(
+            f"every comment has the sentiment {labels.pop()!r}: training needs at least two"
+        )
+    warnings = []
+    seen: dict[str, str] = {}
+    conflicts = [
+        r["text"] for r in records if seen.setdefault(r["text"], r["sentiment"]) != r["sentiment"]
+    ]
+    if conflicts:
+        warnings.append(
+            f"{len(conflicts)} comments repeat an earlier text with another sentiment, e.g. "
+            f"{conflicts[0][:40]!r}"
+        )
+    known = {t.id for name in available_packs() for t in load_pack(name).themes}
+    unknown = sorted({t for r in records for t in r.get("themes") or {}} - known)
+    if unknown:
+        warnings.append(
+            f"theme ids in no theme pack (trained, but not reported unless your pack has "
+            f"them): {', '.join(unknown)}"
+        )
+    return warnings
 
 
 def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str, Any]:

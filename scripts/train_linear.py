@@ -21,6 +21,7 @@ from pathlib import Path
 from nlp.comment_model import DEFAULT_LINEAR, prepare_model_dir
 from nlp.errors import FeedbackError
 from nlp.evaluation import (
+    check_training_labels,
     evaluate,
     evaluate_polarity,
     load_labelled,
@@ -58,6 +59,8 @@ def main() -> None:
     prepare_model_dir(out, overwrite=args.overwrite)
     files = args.train or sorted((ROOT / "data" / "train").glob("*.jsonl"))
     records = [r for path in files for r in load_labelled(path)]
+    for warning in check_training_labels(records):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.polarity:  # sentiment-only sentences from another domain: broader vocabulary
         rows = polarity_split(load_polarity_tsv(args.polarity), args.holdout)[0]
         weight = args.polarity_weight

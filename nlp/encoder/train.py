@@ -45,7 +45,13 @@ from nlp.encoder.model import (
     encode_clauses,
     pad_batch,
 )
-from nlp.evaluation import load_labelled, load_polarity_tsv, polarity_split, text_bucket
+from nlp.evaluation import (
+    check_training_labels,
+    load_labelled,
+    load_polarity_tsv,
+    polarity_split,
+    text_bucket,
+)
 from nlp.linear import binary_targets
 from nlp.results import INTENTS, SENTIMENTS
 
@@ -386,6 +392,8 @@ def train_encoder(
     if config.optim.threads:
         torch.set_num_threads(config.optim.threads)
     records = list(records) if records is not None else _records(config.data)
+    for warning in check_training_labels(records):
+        logger.warning(warning)
     in_valid = [text_bucket(r["text"]) < config.data.valid_fraction for r in records]
     valid_records = [r for r, v in zip(records, in_valid, strict=True) if v]
     train_records = [r for r, v in zip(records, in_valid, strict=True) if not v]

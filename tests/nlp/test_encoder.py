@@ -288,6 +288,22 @@ def test_read_training_file_names_the_bad_row(tmp_path, row, message):
         load_labelled(path)
 
 
+def test_training_labels_are_checked_for_what_cannot_be_learned():
+    from nlp.evaluation import check_training_labels
+
+    rows = [
+        {"text": "残業が多い", "sentiment": "negative", "themes": {"workload": "negative"}},
+        {"text": "良い職場", "sentiment": "positive", "themes": {"my_theme": "positive"}},
+        {"text": "残業が多い", "sentiment": "neutral", "themes": {}},
+    ]
+    first, second = check_training_labels(rows)
+    assert first.startswith("1 comments repeat an earlier text") and "'残業が多い'" in first
+    assert second.endswith(": my_theme")
+    assert check_training_labels(rows[:2]) == [second]
+    with pytest.raises(ValueError, match="every comment has the sentiment 'negative'"):
+        check_training_labels(rows[:1])
+
+
 def test_polarity_split_is_disjoint_and_stable():
     rows = [(f"文{i}", "positive") for i in range(200)]
     train, held = polarity_split(rows, 0.3)

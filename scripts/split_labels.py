@@ -1,7 +1,8 @@
 """Split a labelled CSV or JSONL file into train and test parts, stably by text.
 
 Usage: python scripts/split_labels.py LABELS.csv [--test 0.2]
-       → LABELS.train.csv and LABELS.test.csv next to it (same columns, same encoding rules)
+       → LABELS.train.csv and LABELS.test.csv next to it (same columns; CSV as UTF-8 with a
+         BOM, which Excel opens correctly whatever the input's encoding)
 
 A row goes to the test part when a hash of its text falls under the test share, so
 duplicates never straddle the split and re-running gives the same files.
@@ -37,7 +38,8 @@ def main() -> None:
         )
     for name, part in parts.items():
         out = args.labels.with_suffix(f".{name}{args.labels.suffix}")
-        with open(out, "w", encoding="utf-8", newline="") as fh:
+        csv_out = args.labels.suffix != ".jsonl"  # with a BOM, so that Excel reads UTF-8
+        with open(out, "w", encoding="utf-8-sig" if csv_out else "utf-8", newline="") as fh:
             if args.labels.suffix == ".jsonl":
                 fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
             else:

@@ -404,6 +404,7 @@ def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
         load_labelled(tmp_path / "labels.test.csv"),
     )
     assert len(train) + len(test) == 200 and 20 < len(test) < 60
+    assert (tmp_path / "labels.test.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel
     assert train[0]["themes"] == {"workload": "positive"}
     from nlp.evaluation import text_bucket
 

@@ -45,7 +45,10 @@ _RANK: dict[PiiType, int] = {
 }
 
 # --- number-like kinds ----------------------------------------------------------
-_SEP = r"\-‐‑−–ー"  # hyphen-likes typed between digits (ー comes from a kana IME)
+_SEP = r"\-‐‑−–—―ー"  # hyphen-likes typed between digits (ー comes from a kana IME)
+# Not inside a longer number: no digit, + or # right before, nor a digit and a separator
+# (2024/03/…, 1.5, 12,090). A separator after a letter starts nothing: TEL.03…, センター0120….
+_NOT_MID_NUMBER = rf"(?<![0-9+#])(?<![0-9][.,/{_SEP}])"
 # A number right after 注文番号/伝票/品番… is not a phone or My Number, unless the
 # same stretch also says 電話/TEL/マイナンバー (電話番号 ends in 番号 too).
 _NEG_CONTEXT = re.compile(r"(?:注文|伝票|品番|型番|口座|追跡|シリアル|番号|No\.?|#)[^0-9]{0,4}$")
@@ -57,12 +60,12 @@ _MY_NUMBER_HINT_RE = re.compile(r"マイナンバー|個人番号|[Mm]y ?[Nn]umb
 # comments with digits (2024年, 3日, 12,800円) have none, so the costlier patterns are skipped.
 _NUMBER_RUN_RE = re.compile(rf"[0-9][0-9 (){_SEP}]{{5,}}[0-9]")
 _PHONE_RE = re.compile(
-    rf"(?<![0-9+.,/#{_SEP}])"
+    rf"{_NOT_MID_NUMBER}"
     rf"(?:\+81[ {_SEP}]?(?:\(0\)[ {_SEP}]?)?[0-9]{{1,4}}|\(0[0-9]{{1,4}}\)|0[0-9]{{1,4}})"
     rf"(?:[ {_SEP}]?\(?[0-9]{{1,4}}\)?){{0,2}}[ {_SEP}]?[0-9]{{3,4}}(?![0-9]|[{_SEP}][0-9])"
 )
 _MY_NUMBER_RE = re.compile(
-    rf"[0-9]{{4}}(?<![0-9+.,/#{_SEP}].{{4}})([ {_SEP}]?)[0-9]{{4}}\1[0-9]{{4}}"
+    rf"{_NOT_MID_NUMBER}[0-9]{{4}}([ {_SEP}]?)[0-9]{{4}}\1[0-9]{{4}}"
     rf"(?![0-9]|[{_SEP}][0-9]| [0-9]{{4}})"
 )
 # The span keeps 〒 (it is part of how the code is written) but not 郵便番号.
@@ -70,7 +73,7 @@ _POSTAL_MARKED_RE = re.compile(
     rf"(〒 ?|郵便番号 ?[:は]? ?)([0-9]{{3}}[{_SEP}]?[0-9]{{4}})(?![0-9])"
 )
 _POSTAL_ADDRESS_RE = re.compile(
-    rf"[0-9]{{3}}(?<![0-9{_SEP}].{{3}})[{_SEP}][0-9]{{4}}(?![0-9]) ?"
+    rf"{_NOT_MID_NUMBER}[0-9]{{3}}[{_SEP}][0-9]{{4}}(?![0-9]) ?"
     r"(?=北海道|東京都|(?:京都|大阪)府|[一-龥]{2,3}県|[一-龥]{1,5}[市区町村郡])"
 )
 _EMPLOYEE_MARKERS = ("番号", "ID", "No", "NO", "コード")
@@ -236,8 +239,10 @@ def _find_numbers(text: str) -> list[_Found]:
     phone = _PHONE_RE.search(text)
     while phone:
         start, raw = phone.start(), _phone_prefix(phone.group())
-        # A grouped 090-1234-5678 is a phone even after 番号; a bare 0312345678 may not be.
-        if raw and not (raw.isdigit() and _negative_context(text, start)):
+        # A grouped 090-1234-5678 is a phone even after 番号, and so is a bare mobile
+        # number (11 digits); a bare 0312345678 after 注文番号 or 伝票 may not be.
+        mobile = len(raw) == 11 and raw.isdigit()
+        if raw and not (raw.isdigit() and not mobile and _negative_context(text, start)):
             out.append((start, start + len(raw), "phone"))
         # Rescan after the phone found, not after the match: "03-1234-5678 090…" is two.
         phone = _PHONE_RE.search(text, start + max(len(raw), 1))

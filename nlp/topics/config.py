@@ -37,6 +37,8 @@ class TopicConfig(BaseModel):
         max_outlier_share: Outliers above this share are reassigned (hdbscan).
         n_representatives: Representative comment ids per topic.
         seed: Random state of SVD, UMAP and k-means.
+        pii_terms: Extra words redacted before topic words and representative texts are
+            taken (sites, teams), as ``koe analyze --pii-terms``.
         seed_topics: Guide topics with the pack's cue lemmas (``seed_topic_list``).
         theme_model: Comment model (a name under ``models/`` or a directory) whose
             themes, merged with the cue matches exactly as ``koe analyze`` reports them,
@@ -71,6 +73,7 @@ class TopicConfig(BaseModel):
     max_outlier_share: float = Field(default=0.3, ge=0.0, le=1.0)
     n_representatives: int = Field(default=3, ge=0)
     seed: int = 42
+    pii_terms: tuple[str, ...] = ()
     seed_topics: bool = True
     #: chosen on data/dev.jsonl and data/tune.jsonl (benchmarks/topics.json)
     theme_model: str | None = DEFAULT_LINEAR

@@ -83,7 +83,7 @@ def result_from_model(
     named = (("groups", groups), ("waves", times))
     columns = {name: [str(v) for v in values] for name, values in named if values is not None}
     hidden = _hidden(columns, model.config.min_group_size)
-    docs = joined_lemmas(texts) if columns else []
+    docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
     if "groups" in columns:
         per_group = _per_class(model, docs, columns["groups"], hidden["groups"])
@@ -119,7 +119,7 @@ def _topic_info(
         theme=theme,
         theme_score=score,
         representative_ids=[ids[i] for i in reps],
-        representative_texts=[redact_text(texts[i]) for i in reps],
+        representative_texts=[redact_text(texts[i], model.config.pii_terms) for i in reps],
         themes=links,
         also_size=also_size,
     )

@@ -51,7 +51,7 @@ class TopicModel:
         """Fit topics on ``texts`` (raw comments; normalised and tokenised here)."""
         from bertopic import BERTopic  # type: ignore[import-untyped]
 
-        docs = joined_lemmas(texts)
+        docs = joined_lemmas(texts, self.config.pii_terms)
         self.embedder_ = self._make_embedder(docs)
         matches = self._themes(texts)
         self.embeddings_ = self._embed(texts, docs, matches)
@@ -103,7 +103,7 @@ class TopicModel:
 
     def _assign(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[int]]]:
         matches = self._themes(texts)
-        embeddings = self._embed(texts, joined_lemmas(texts), matches)
+        embeddings = self._embed(texts, joined_lemmas(texts, self.config.pii_terms), matches)
         sims = _unit(embeddings) @ self.centroids_.T
         topics = [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
         return embeddings, topics, self._further(sims, matches, topics)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from nlp.pii import PLACEHOLDERS, detect_pii, redact
 from nlp.text import normalize
@@ -60,16 +60,17 @@ def analyze_text(text: str) -> list[str]:
     return content_lemmas(tokenize(normalize(text).text))
 
 
-def redact_text(text: str) -> str:
-    """Return ``text`` normalised with every PII span replaced by its placeholder."""
+def redact_text(text: str, terms: Sequence[str] = ()) -> str:
+    """Return ``text`` normalised with every PII span (and ``terms``) as its placeholder."""
     normal = normalize(text).text
-    return redact(normal, detect_pii(normal, tokenize(normal)))
+    return redact(normal, detect_pii(normal, tokenize(normal), terms))
 
 
-def joined_lemmas(texts: Iterable[str]) -> list[str]:
+def joined_lemmas(texts: Iterable[str], terms: Sequence[str] = ()) -> list[str]:
     """Return each text as its content lemmas joined by spaces (empty text → ``""``).
 
     The lemmas come from the PII-redacted text (:func:`redact_text`, as the topics'
     representative texts), placeholders left out: no e-mail, URL or name becomes a word.
     """
-    return [" ".join(analyze_text(_PLACEHOLDER_RE.sub(" ", redact_text(t)))) for t in texts]
+    redacted = (redact_text(text, terms) for text in texts)
+    return [" ".join(analyze_text(_PLACEHOLDER_RE.sub(" ", text))) for text in redacted]

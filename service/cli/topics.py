@@ -44,11 +44,14 @@ def topics_command(
             "--min-topic-size then come from the model.",
         ),
     ] = "",
+    pii_terms: Annotated[
+        str, typer.Option(help="Comma-separated extra terms to redact (sites, teams).")
+    ] = "",
 ) -> None:
     """Discover topics and map each to a taxonomy theme (or "new")."""
     with user_errors(input, ValueError):
         _run(input, output, pack, min_topic_size, group_column, time_column, text_column,
-             id_column, html, save_model, model)  # fmt: skip
+             id_column, html, save_model, model, pii_terms)  # fmt: skip
 
 
 def _run(
@@ -63,14 +66,23 @@ def _run(
     html: str,
     save_model: str,
     saved: str,
+    pii_terms: str,
 ) -> None:
     from nlp.themes import load_pack
     from nlp.topics import TopicConfig, TopicModel, result_from_model
 
-    config = TopicConfig(pack=pack, min_topic_size=min_topic_size)
+    terms = tuple(t.strip() for t in pii_terms.split(",") if t.strip())
+    config = TopicConfig(pack=pack, min_topic_size=min_topic_size, pii_terms=terms)
     load_pack(pack)  # a bad pack fails before reading
     ids, texts, groups, times = _read(input, text_column, id_column, group_column, time_column)
-    model = TopicModel.load(saved).assign(texts) if saved else TopicModel(config).fit(texts)
+    if saved:
+        model = TopicModel.load(saved)
+        if terms:  # the saved model's terms and these
+            joined = tuple(dict.fromkeys([*model.config.pii_terms, *terms]))
+            model.config = model.config.model_copy(update={"pii_terms": joined})
+        model.assign(texts)
+    else:
+        model = TopicModel(config).fit(texts)
     if save_model:
         model.save(save_model)
     result = result_from_model(model, texts, ids, groups=groups, times=times)

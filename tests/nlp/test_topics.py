@@ -285,6 +285,9 @@ def test_topics_words_are_lemmas_of_the_redacted_text() -> None:
         "総務 携帯 度 電話 出る",
         "メール 返事",
     ]
+    # terms given like koe analyze --pii-terms go too
+    assert joined_lemmas(_PII_COMMENTS[:1], ("評価シート",)) == ["件 人事 問い合わせる 返事"]
+    assert redact_text("大阪第2工場は暑い", ("大阪第２工場",)) == "［固有名］は暑い"
 
 
 def test_topics_words_labels_and_wave_words_hold_no_pii(

@@ -175,3 +175,22 @@ def test_cli_topics_model_that_is_not_one_is_a_clear_error(small_csv: Path, tmp_
                                  "--model", str(tmp_path)])  # fmt: skip
     assert result.exit_code == 1
     assert "not a topic model saved by koe topics" in result.output
+
+
+def test_cli_topics_redacts_pii_terms_in_words_and_examples(tmp_path: Path) -> None:
+    path, out = tmp_path / "survey.csv", tmp_path / "topics.json"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text"])
+        for i, row in enumerate(_rows(40)):
+            writer.writerow(
+                [row["id"], f"さくら工場の件で、{row['text']}" if i % 2 else row["text"]]
+            )
+    result = runner.invoke(app, ["topics", str(path), "-o", str(out), "--min-topic-size", "5",
+                                 "--pii-terms", "さくら工場"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["config"]["pii_terms"] == ["さくら工場"]
+    topics = [(t["words"], t["label"], t["representative_texts"]) for t in data["topics"]]
+    shown = json.dumps(topics, ensure_ascii=False)
+    assert "［固有名］" in shown and "さくら" not in shown

@@ -391,10 +391,10 @@ def _table_records(
             ragged.append(number)
         text = _at(cells, layout.text)
         error = None
-        counts = f"row {number} has {len(cells)} cells, the header has {layout.width}"
         if text is None:
-            error = ErrorInfo(code="missing_text", message=counts)
+            error = ErrorInfo(code="missing_text", message=_cell_counts(number, cells, layout))
         elif extra and layout.text < layout.width - 1:  # which cells hold the comment?
+            counts = _cell_counts(number, cells, layout)
             message = f"{counts}; quote cells that contain the delimiter"
             error, text = ErrorInfo(code="malformed_row", message=message), None
         elif extra:  # an unquoted delimiter in the comment, the last column: keep all of it
@@ -412,6 +412,10 @@ def _table_records(
             "%d rows do not have as many cells as the header (%d): rows %s",
             len(ragged), layout.width, shown,
         )  # fmt: skip
+
+
+def _cell_counts(number: int, cells: list[str | None], layout: _Layout) -> str:
+    return f"row {number} has {len(cells)} cells, the header has {layout.width}"
 
 
 def _at(cells: list[str | None], index: int | None) -> str | None:

@@ -241,8 +241,7 @@ def _find_numbers(text: str) -> list[_Found]:
         start, raw = phone.start(), _phone_prefix(phone.group())
         # A grouped 090-1234-5678 is a phone even after 番号, and so is a bare mobile
         # number (11 digits); a bare 0312345678 after 注文番号 or 伝票 may not be.
-        mobile = len(raw) == 11 and raw.isdigit()
-        if raw and not (raw.isdigit() and not mobile and _negative_context(text, start)):
+        if raw and not (raw.isdigit() and len(raw) == 10 and _negative_context(text, start)):
             out.append((start, start + len(raw), "phone"))
         # Rescan after the phone found, not after the match: "03-1234-5678 090…" is two.
         phone = _PHONE_RE.search(text, start + max(len(raw), 1))

@@ -36,11 +36,12 @@ def main() -> None:
             f"{args.labels}: the {empty[0]} part would be empty ({len(rows)} rows, test share "
             f"{args.test}); label more comments or change --test"
         )
+    jsonl = args.labels.suffix == ".jsonl"
     for name, part in parts.items():
         out = args.labels.with_suffix(f".{name}{args.labels.suffix}")
-        csv_out = args.labels.suffix != ".jsonl"  # with a BOM, so that Excel reads UTF-8
-        with open(out, "w", encoding="utf-8-sig" if csv_out else "utf-8", newline="") as fh:
-            if args.labels.suffix == ".jsonl":
+        # CSV with a BOM, so that Excel reads it as UTF-8
+        with open(out, "w", encoding="utf-8" if jsonl else "utf-8-sig", newline="") as fh:
+            if jsonl:
                 fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
             else:
                 columns = list(dict.fromkeys(k for r in rows for k in r))

@@ -194,7 +194,8 @@ def _new_comment(record: InputRecord, packs: Sequence[str]) -> NewComment:
     code = record.error.code if record.error else None
     message = record.error.message if record.error else None
     if code is None and record.pack is not None and record.pack not in packs:
-        code, message = "unknown_pack", f"unknown theme pack {record.pack!r}"
+        code = "unknown_pack"
+        message = f"unknown theme pack {record.pack!r}; available packs: {', '.join(packs)}"
     return NewComment(
         ext_id=record.id,
         text=record.text,

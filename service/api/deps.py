@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.analysis import Analyzer
 from service.api.state import AppState
-from service.errors import Forbidden, NotReady, Unauthorized
+from service.errors import Forbidden, NotReady, Unauthorized, UnsupportedMediaType
 from service.metrics import Metrics
 from service.settings import Settings
 from service.storage import JobStore, Principal
@@ -18,6 +18,7 @@ __all__ = [
     "AppStateDep",
     "ClientDep",
     "FullClientDep",
+    "JsonBodyDep",
     "MetricsDep",
     "PipelineDep",
     "SettingsDep",
@@ -84,8 +85,18 @@ async def get_full_client(client: ClientDep) -> Principal:
     return client
 
 
+async def require_json(request: Request) -> None:
+    """Answer 415 unless the body is declared JSON (FastAPI would answer a vague 422)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"unsupported content type {media or '(none)'!r}: send application/json"
+        )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[JobStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PipelineDep = Annotated[Analyzer, Depends(get_pipeline)]
 FullClientDep = Annotated[Principal, Depends(get_full_client)]
+JsonBodyDep = Annotated[None, Depends(require_json)]

@@ -189,8 +189,15 @@ def test_errors_body_too_large(make_client: Any) -> None:
 def test_errors_media_type_and_idempotency(
     client: TestClient, auth: dict[str, str], comments: Comments
 ) -> None:
-    assert_problem(client.post("/v1/jobs", content=b"x", headers=auth | {"Content-Type":
-                   "text/plain"}), 415, "unsupported_media_type")  # fmt: skip
+    body = b'{"comments": [{"text": "x"}]}'
+    for path in ("/v1/jobs", "/v1/analyses"):
+        for media in ("text/plain", None):
+            headers = auth | ({"Content-Type": media} if media else {})
+            problem = assert_problem(client.post(path, content=body, headers=headers), 415,
+                                     "unsupported_media_type")  # fmt: skip
+            assert "application/json" in problem["detail"]
+    merge = auth | {"Content-Type": "application/merge-patch+json"}
+    assert client.post("/v1/analyses", content=body, headers=merge).status_code == 200
     key = auth | {"Idempotency-Key": "k1"}
     assert client.post("/v1/jobs", json={"comments": comments(2)}, headers=key).status_code == 202
     assert_problem(client.post("/v1/jobs", json={"comments": comments(3)}, headers=key), 409,

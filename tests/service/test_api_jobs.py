@@ -223,14 +223,20 @@ def test_jobs_upload_cp932_csv(client: TestClient, auth: dict[str, str], run_job
 
 
 def test_jobs_upload_json_body(client: TestClient, auth: dict[str, str], run_jobs: RunJobs) -> None:
-    body = {"comments": [{"id": "a", "text": "残業が多い", "attributes": {"dept": "営業"}}, 3]}
-    files = {"file": ("saved.json", json.dumps(body, ensure_ascii=False).encode())}
+    comments = [
+        {"id": "a", "text": "残業が多い", "attributes": {"dept": "営業"}},
+        3,
+        {"id": "c", "text": "良い", "pack": "nope"},
+    ]
+    files = {"file": ("saved.json", json.dumps({"comments": comments}).encode())}
     response = client.post("/v1/jobs", files=files, data={"group_columns": "dept"}, headers=auth)
     assert response.status_code == 202, response.text
     run_jobs(client)
     results = client.get(f"/v1/jobs/{response.json()['id']}/results", headers=auth).json()["data"]
-    assert [(r["id"], r.get("dept")) for r in results] == [("a", "営業"), ("2", None)]
+    assert [(r["id"], r.get("dept")) for r in results] == [("a", "営業"), ("2", None), ("c", None)]
     assert results[0]["error"] is None and results[1]["error"]["code"] == "invalid_json"
+    assert results[2]["error"]["code"] == "unknown_pack"
+    assert "available packs: customer, employee" in results[2]["error"]["message"]
 
 
 def test_jobs_upload_errors(client: TestClient, auth: dict[str, str]) -> None:

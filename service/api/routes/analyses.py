@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from service.api.convert import new_comments
-from service.api.deps import FullClientDep, MetricsDep, PipelineDep, SettingsDep
+from service.api.deps import FullClientDep, JsonBodyDep, MetricsDep, PipelineDep, SettingsDep
 from service.api.schemas.analyses import AnalysesPublic, AnalysisCreate
 from service.api.schemas.common import problem_responses
 
@@ -26,11 +26,12 @@ INLINE_MAX_CHARS = 200
     "",
     name="create",
     response_model=AnalysesPublic,
-    responses=problem_responses(400, 401, 403, 413, 422, 503),
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 503),
 )
 async def create_analysis(
     body: AnalysisCreate,
     _client: FullClientDep,
+    _json: JsonBodyDep,
     pipeline: PipelineDep,
     settings: SettingsDep,
     metrics: MetricsDep,

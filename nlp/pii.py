@@ -81,6 +81,7 @@ _EMPLOYEE_MARKER_RE = re.compile(
     r"(?:(?:社員|従業員|職員|スタッフ)(?:番号|ID|No\.?|NO\.?|コード)|ユーザー?ID|(?<![A-Za-z])(ID))"
     r" ?(:|#|=|は|番号)? ?([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9])"
 )
+_COUNTERS = frozenset("年月日度歳才人名円件回時分個台")
 _EMPLOYEE_PREFIXES = ("EMP", "EID", "STF", "STAFF", "USR", "EE")
 _EMPLOYEE_CODE_RE = re.compile(
     r"(?<![A-Za-z0-9])(?:EMP|EMPL|EID|STF|STAFF|USR|EE)[-_]?[0-9]{3,10}(?![A-Za-z0-9])"
@@ -137,7 +138,8 @@ _SURNAME_FINAL = frozenset(
 )
 _COMMON_NOUNS = frozenset(
     "部下 年下 年上 目上 目下 以下 以上 上下 大家 地元 現地 土地 団地 本山 海外 国内 "
-    "未定 不明 匿名 無記名 本人 自分 田舎".split()
+    "未定 不明 匿名 無記名 本人 自分 田舎 部門 専門 窓口 配下 傘下 廊下 各地 "
+    "社内 店内 部内 課内 院内 室内 署内 館内 庁内 構内".split()
 )
 _REGIONS = frozenset(
     "日本 東京 大阪 京都 名古屋 横浜 札幌 関東 関西 九州 東北 北海道 中部 四国 中国 近畿 "
@@ -288,6 +290,8 @@ def _find_employee_ids(text: str) -> list[_Found]:
             value = m.group(3)
             if len(value) < 3 or (m.group(1) and not m.group(2) and not _DIGIT_RE.search(value)):
                 continue  # "ID abc" without a colon is English, not an id
+            if value.isdigit() and text[m.end(3) : m.end(3) + 1] in _COUNTERS:
+                continue  # ID 2024年度, 番号 3件: a year or a count, not an id
             out.append((m.start(3), m.end(3), "employee_id"))
     if any(prefix in text for prefix in _EMPLOYEE_PREFIXES):
         out += [(m.start(), m.end(), "employee_id") for m in _EMPLOYEE_CODE_RE.finditer(text)]

@@ -59,10 +59,12 @@ _MY_NUMBER_HINT_RE = re.compile(r"マイナンバー|個人番号|[Mm]y ?[Nn]umb
 # Every phone, My Number and address-side postal code contains such a run; most
 # comments with digits (2024年, 3日, 12,800円) have none, so the costlier patterns are skipped.
 _NUMBER_RUN_RE = re.compile(rf"[0-9][0-9 (){_SEP}]{{5,}}[0-9]")
+# Between a phone's digit groups: a space, a hyphen-like, or one with a space on each side.
+_GAP = rf"(?: ?[{_SEP}] ?| )"
 _PHONE_RE = re.compile(
     rf"{_NOT_MID_NUMBER}"
-    rf"(?:\+81[ {_SEP}]?(?:\(0\)[ {_SEP}]?)?[0-9]{{1,4}}|\(0[0-9]{{1,4}}\)|0[0-9]{{1,4}})"
-    rf"(?:[ {_SEP}]?\(?[0-9]{{1,4}}\)?){{0,2}}[ {_SEP}]?[0-9]{{3,4}}(?![0-9]|[{_SEP}][0-9])"
+    rf"(?:\+81{_GAP}?(?:\(0\){_GAP}?)?[0-9]{{1,4}}|\(0[0-9]{{1,4}}\)|0[0-9]{{1,4}})"
+    rf"(?:{_GAP}?\(?[0-9]{{1,4}}\)?){{0,2}}{_GAP}?[0-9]{{3,4}}(?![0-9]|[{_SEP}][0-9])"
 )
 _MY_NUMBER_RE = re.compile(
     rf"{_NOT_MID_NUMBER}[0-9]{{4}}([ {_SEP}]?)[0-9]{{4}}\1[0-9]{{4}}"

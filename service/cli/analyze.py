@@ -104,6 +104,8 @@ def _run(
     )
     fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
     counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    repeated: list[str] = []
     started = time.perf_counter()
     stream = analyze_stream(records, config, workers=workers or default_workers())
     console = Console(stderr=True)
@@ -114,6 +116,9 @@ def _run(
             for result in stream:
                 counts[result.sentiment or "error"] += 1
                 counts["alerts"] += result.alert.flag
+                if result.id in seen:
+                    repeated.append(result.id)
+                seen.add(result.id)
                 progress.advance(task)
                 yield result.to_dict()
 
@@ -130,6 +135,13 @@ def _run(
         highlight=False,
         soft_wrap=True,
     )
+    if repeated:
+        console.print(
+            f"koe: warning: {len(repeated)} row(s) repeat an earlier id (first: {repeated[0]!r}); "
+            f"every row is kept, in input order, so join results by position, not by id",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _progress(console: Console) -> Progress:

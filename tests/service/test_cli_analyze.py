@@ -74,6 +74,16 @@ def test_cli_analyze_csv_keeps_group_columns_when_the_first_row_fails(tmp_path, 
     assert [(r["error_code"], r["dept"]) for r in rows] == [("invalid_json", ""), ("", "営業")]
 
 
+def test_cli_analyze_warns_about_repeated_ids(tmp_path, tiny_toml):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\na,良い\nb,悪い\na,普通\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["analyze", str(src), "--config", tiny_toml, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_jsonl(out)] == ["a", "b", "a"]
+    assert "1 row(s) repeat an earlier id (first: 'a')" in result.output
+
+
 def test_cli_analyze_jsonl_bad_line_does_not_stop_the_run(tmp_path, tiny_toml):
     src = tmp_path / "in.jsonl"
     src.write_text(

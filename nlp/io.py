@@ -152,7 +152,8 @@ def read_records(
             comment objects or an object whose ``comments`` array holds them (the API's
             request body).
         text_column: Column (or JSON field) holding the comment.
-        id_column: Column holding the id; when absent, ids are row or line numbers.
+        id_column: Column holding the id. When the default ``id`` is absent, ids are row
+            or line numbers; a table must have any other id column it is told to use.
         group_columns: Columns copied into ``attributes``.
 
     Returns:
@@ -161,7 +162,7 @@ def read_records(
     Raises:
         InputError: The format is unknown or the file is malformed.
         DecodeError: The bytes decode in no supported encoding.
-        ColumnError: The text column or a group column is missing.
+        ColumnError: The text column, a named id column or a group column is missing.
 
     Example:
         >>> next(read_records("id,text\r\n7,残業が多い\r\n".encode("cp932"), fmt="csv"))
@@ -360,8 +361,11 @@ def _layout(header: list[str], columns: _Columns, label: str) -> _Layout:
             f"{label}: group column(s) {', '.join(map(repr, missing))} not found; "
             f"columns present: {', '.join(header)}"
         )
-    if columns.id not in index and columns.id != "id":
-        logger.warning("%s: id column %r not found; using row numbers", label, columns.id)
+    if columns.id not in index and columns.id != "id":  # only the default may be absent
+        raise ColumnError(
+            f"{label}: id column {columns.id!r} not found; columns present: {', '.join(header)} "
+            "(choose it with id_column / --id-column, or leave it out to number the rows)"
+        )
     return _Layout(
         width=len(header), text=index[columns.text], id=index.get(columns.id),
         pack=index.get(_PACK_COLUMN), groups=tuple((g, index[g]) for g in columns.groups),

@@ -591,10 +591,19 @@ def test_io_decode_bytes_charset_normalizer_last_resort(caplog: pytest.LogCaptur
     assert "big5" in caplog.text
 
 
-def test_io_csv_unknown_id_column_warns(caplog: pytest.LogCaptureFixture) -> None:
-    records = list(read_records(b"text\na\nb\n", fmt="csv", id_column="社員番号"))
+def test_io_named_id_column_must_exist(tmp_path: Path) -> None:
+    data = b"respondent_id,text\nR-1,a\n"
+    with pytest.raises(ColumnError, match=r"'respondent'.*columns present: respondent_id, text"):
+        read_records(data, fmt="csv", id_column="respondent")
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.save(tmp_path / "s.xlsx")
+    with pytest.raises(ColumnError, match=r"s.xlsx: id column '社員番号' not found") as info:
+        read_records(tmp_path / "s.xlsx", id_column="社員番号")
+    assert info.value.code == "missing_column"
+    records = list(read_records(b"text\na\nb\n", fmt="csv"))  # the default id may be absent
     assert [r.id for r in records] == ["1", "2"]
-    assert "社員番号" in caplog.text
 
 
 # fmt: off

@@ -248,6 +248,8 @@ def test_jobs_upload_errors(client: TestClient, auth: dict[str, str]) -> None:
         ({"file": ("a.jsonl", b'{"text": "x"}\n')}, {"pack": "/etc/passwd"}, "unknown_pack"),
         ({"file": ("a.csv", b"id,text\r\n1,x\r\n")}, {"group_columns": "error"},
          "invalid_group_columns"),
+        ({"file": ("a.csv", b"respondent_id,text\r\nR-1,x\r\n")}, {"id_column": "respondent"},
+         "missing_column"),
     ]  # fmt: skip
     for files, data, code in cases:
         response = client.post("/v1/jobs", files=files, data=data, headers=auth)
@@ -258,6 +260,14 @@ def test_jobs_upload_errors(client: TestClient, auth: dict[str, str]) -> None:
     no_file = client.post("/v1/jobs", data={"pack": "employee"}, files={"x": ("a", b"")},
                           headers=auth)  # fmt: skip
     assert no_file.status_code == 422 and no_file.json()["code"] == "missing_file"
+
+
+def test_jobs_upload_named_id_column_must_exist(client: TestClient, auth: dict[str, str]) -> None:
+    files = {"file": ("s.csv", "respondent_id,text\r\nR-901,残業が多い\r\n".encode())}
+    response = client.post("/v1/jobs", files=files, data={"id_column": "respondent"},
+                           headers=auth)  # fmt: skip
+    assert response.status_code == 422 and response.json()["code"] == "missing_column"
+    assert "columns present: respondent_id, text" in response.json()["detail"]
 
 
 def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:

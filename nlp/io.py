@@ -47,6 +47,9 @@ _CP932_STRAYS = re.compile("[\x80\uf8f0-\uf8f3]")
 _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
 _KANA = re.compile("[\u3041-\u30fa]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# JSON may escape half a UTF-16 pair (\ud800); Python reads it as a lone surrogate,
+# which is no Unicode character: it cannot be encoded, stored or sent back.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SAMPLE = 65536
 # charset-normalizer guesses we accept: multi-byte CJK codecs rarely decode foreign bytes.
 # Its single-byte and BOM-less UTF-16 guesses turn bad bytes into plausible garbage.
@@ -544,6 +547,14 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
         message = f"{where}: expected a JSON object, got {_json_type(value)}"
         return _error_record(number, "invalid_json", message)
     raw_id, text, pack = (value.get(k) for k in (columns.id, columns.text, _PACK_COLUMN))
+    broken = [k for k, v in value.items() if _has_surrogate(k) or _has_surrogate(v)]
+    if broken:  # repr escapes the surrogate, so the message itself can be stored
+        message = (
+            f"{where}: field {broken[0]!r} holds a lone surrogate (an unpaired \\ud800-\\udfff "
+            "escape), which is not valid Unicode"
+        )
+        usable = raw_id not in (None, "") and not _has_surrogate(raw_id)
+        return _error_record(str(raw_id) if usable else number, "invalid_json", message)
     reserved = (columns.id, columns.text, _PACK_COLUMN)
     attributes = {k: v for k, v in value.items() if k not in reserved}
     for group in columns.groups:
@@ -560,6 +571,17 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
         pack=None if pack in (None, "") else str(pack),
         error=error,
     )
+
+
+def _has_surrogate(value: object) -> bool:
+    """Whether a parsed JSON value holds a lone surrogate in any of its strings or keys."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def _json_problem(exc: json.JSONDecodeError) -> str:

@@ -312,6 +312,27 @@ def test_io_jsonl_non_object_or_bad_text(line: str, code: str) -> None:
     assert records[1].id == "2"
 
 
+def test_io_json_lone_surrogates_fail_alone() -> None:
+    data = (
+        b'{"id": "a", "text": "\\ud800 x"}\n{"id": "\\udc00", "text": "y"}\n'
+        b'{"text": "z", "tags": [{"\\udbff": 1}]}\n{"text": "\\ud83d\\ude00"}\n'
+    )
+    records = list(read_records(data, fmt="jsonl"))
+    assert [(r.id, r.text) for r in records] == [("a", None), ("2", None), ("3", None),
+                                                 ("4", "\U0001f600")]  # fmt: skip
+    first = records[0].error
+    assert first is not None and first.code == "invalid_json"
+    assert first.message == (
+        "line 1: field 'text' holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
+        "which is not valid Unicode"
+    )
+    assert all(r.error and r.error.message.encode() for r in records[:3])  # storable text
+    body = b'{"comments": [{"text": "a", "attributes": {"dept": "\\udc00"}}, {"text": "b"}]}'
+    bad, good = read_records(body, fmt="json")
+    assert bad.error is not None and bad.error.message.startswith("item 1: field 'dept' holds")
+    assert good.error is None and good.text == "b"
+
+
 def test_io_jsonl_control_character_message() -> None:
     (record,) = read_records(b'{"text": "a\tb"}\n', fmt="jsonl")
     assert record.error == ErrorInfo(

@@ -141,6 +141,27 @@ def test_errors_invalid_json(client: TestClient, auth: dict[str, str]) -> None:
     )  # fmt: skip
 
 
+# fmt: off
+@pytest.mark.parametrize(("comment", "field"), [
+    (b'{"text": "\\ud800 ok"}', "text"),
+    (b'{"id": "\\udc00", "text": "ok"}', "id"),
+    (b'{"text": "ok", "attributes": {"dept": "a\\udbff"}}', "attributes"),
+    (b'{"text": "ok", "attributes": {"\\ud800": "a"}}', "attributes"),
+])
+# fmt: on
+def test_errors_lone_surrogates(
+    client: TestClient, auth: dict[str, str], comment: bytes, field: str
+) -> None:
+    body = b'{"comments": [{"text": "fine"}, %s]}' % comment  # valid JSON, invalid Unicode
+    headers = auth | {"Content-Type": "application/json"}
+    problem = assert_problem(client.post("/v1/analyses", content=body, headers=headers), 422,
+                             "validation_error")  # fmt: skip
+    assert problem["errors"][0]["loc"] == ["body", "comments", 1, field]
+    assert "lone surrogate" in problem["detail"] and "not valid Unicode" in problem["detail"]
+    assert_problem(client.post("/v1/jobs", content=body, headers=headers), 422,
+                   "validation_error")  # fmt: skip
+
+
 def test_errors_query_validation(client: TestClient, auth: dict[str, str]) -> None:
     assert_problem(client.get("/v1/jobs/x/results?limit=0", headers=auth), 422,
                    "validation_error")  # fmt: skip

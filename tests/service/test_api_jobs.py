@@ -270,6 +270,24 @@ def test_jobs_upload_named_id_column_must_exist(client: TestClient, auth: dict[s
     assert "columns present: respondent_id, text" in response.json()["detail"]
 
 
+def test_jobs_upload_lone_surrogates_are_row_errors(
+    client: TestClient, auth: dict[str, str], run_jobs: RunJobs
+) -> None:
+    uploads = [
+        ("a.jsonl", b'{"id": "x", "text": "\\ud800 ok"}\n{"id": "y", "text": "fine"}\n'),
+        ("a.json", b'[{"id": "x", "text": "ok", "dept": "\\udc00"}, {"id": "y", "text": "fine"}]'),
+    ]
+    for name, data in uploads:
+        response = client.post("/v1/jobs", files={"file": (name, data)}, headers=auth)
+        assert response.status_code == 202, (name, response.text)
+        run_jobs(client)
+        job_id = response.json()["id"]
+        bad, good = client.get(f"/v1/jobs/{job_id}/results", headers=auth).json()["data"]
+        assert bad["id"] == "x" and bad["error"]["code"] == "invalid_json", name
+        assert "lone surrogate" in bad["error"]["message"]
+        assert good["id"] == "y" and good["error"] is None and good["sentiment"]
+
+
 def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
     with make_client(max_job_comments=5) as client:
         from service.storage import KeyStore

@@ -7,6 +7,7 @@ shape shared with ``koe analyze``; the comment's attributes appear at the top le
 from __future__ import annotations
 
 import math
+import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -27,6 +28,13 @@ __all__ = [
     "ThemeHitPublic",
 ]
 
+# JSON may escape half a UTF-16 pair (\ud800); Python reads it as a lone surrogate, which
+# no response, database or analysis can carry
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_MESSAGE = (
+    "holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not valid Unicode"
+)
+
 
 class CommentIn(BaseModel):
     """One comment; ``id`` defaults to its 1-based position."""
@@ -39,12 +47,21 @@ class CommentIn(BaseModel):
         default_factory=dict, examples=[{"dept": "営業", "wave": "2024Q1"}]
     )
 
+    @field_validator("id", "text")
+    @classmethod
+    def _unicode(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise ValueError(_SURROGATE_MESSAGE)
+        return value
+
     @field_validator("attributes")
     @classmethod
-    def _finite(cls, attributes: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+    def _storable(cls, attributes: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
         for key, value in attributes.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"attribute {key!r} is {value}, which JSON cannot hold")
+            if _SURROGATE.search(key) or isinstance(value, str) and _SURROGATE.search(value):
+                raise ValueError(f"attribute {key!r}: {_SURROGATE_MESSAGE}")
         return attributes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,22 @@ def test_jobs_invalid_cursor(client: TestClient, auth: dict[str, str], comments:
     for cursor in ("nope", "djE6eA", "!!!", "djE6LTU"):  # garbage, "v1:x", bad base64, "v1:-5"
         response = client.get(f"/v1/jobs/{job['id']}/results?cursor={cursor}", headers=auth)
         assert response.status_code == 422 and response.json()["code"] == "invalid_cursor"
+
+
+def test_jobs_cursor_is_small_and_ascii_digits(
+    client: TestClient, auth: dict[str, str], comments: Comments
+) -> None:
+    job = create(client, auth, {"comments": comments(1)}).json()
+    for raw in ("v1:9223372036854775808", f"v1:{2**62}", "v1: 1", "v1:1 ", "v1:+1", "v1:1_0",
+                "v1:\u0661", "v1:\uff11", "v1:-0"):  # fmt: skip
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        response = client.get(f"/v1/jobs/{job['id']}/results?cursor={cursor}", headers=auth)
+        assert response.status_code == 422, (raw, response.text)
+        assert response.json()["code"] == "invalid_cursor"
+    for raw in ("v1:-1", f"v1:{2**62 - 1}"):  # -1: the cursor of a page before any result
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        response = client.get(f"/v1/jobs/{job['id']}/results?cursor={cursor}", headers=auth)
+        assert response.status_code == 200, (raw, response.text)
 
 
 def test_jobs_idempotency(client: TestClient, auth: dict[str, str], comments: Comments) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -24,6 +25,9 @@ __all__ = ["job_public", "router"]
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 _CURSOR_PREFIX = "v1:"
+# what _encode_cursor writes: -1 (before the first result) or a seq, in ASCII digits
+_CURSOR_SEQ = re.compile("-1|[0-9]{1,19}")
+_MAX_SEQ = 2**62  # far above any job; keeps the value inside SQLite's 64-bit integers
 MAX_PAGE = 1000
 
 
@@ -158,12 +162,13 @@ def _decode_cursor(cursor: str | None) -> int:
         return -1
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(_CURSOR_PREFIX):
-            seq = int(raw[len(_CURSOR_PREFIX) :])
-            if seq >= -1:
-                return seq
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
+        raw = ""
+    digits = raw.removeprefix(_CURSOR_PREFIX)
+    if raw.startswith(_CURSOR_PREFIX) and _CURSOR_SEQ.fullmatch(digits):
+        seq = int(digits)
+        if seq < _MAX_SEQ:
+            return seq
     raise InvalidParameter(
         "invalid cursor: pass back the next_cursor of a previous page", code="invalid_cursor"
     )

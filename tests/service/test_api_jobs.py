@@ -125,6 +125,27 @@ def test_jobs_cursor_is_small_and_ascii_digits(
         assert response.status_code == 200, (raw, response.text)
 
 
+def test_jobs_results_of_a_job_deleted_meanwhile(
+    client: TestClient, auth: dict[str, str], comments: Comments
+) -> None:
+    from service.api.deps import get_store
+
+    job = create(client, auth, {"comments": comments(2)}).json()
+    store = client.app_state["koe"].jobs
+
+    class DeletedBetweenReads:  # the DELETE lands after the route found the job
+        def get(self, *args: Any) -> Any:
+            return store.get(*args)
+
+        def results_page(self, tenant_id: int, job_id: str, *args: Any) -> Any:
+            store.delete(tenant_id, job_id)
+            return store.results_page(tenant_id, job_id, *args)
+
+    client.app.dependency_overrides[get_store] = DeletedBetweenReads
+    response = client.get(f"/v1/jobs/{job['id']}/results", headers=auth)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
 def test_jobs_idempotency(client: TestClient, auth: dict[str, str], comments: Comments) -> None:
     body = {"comments": comments(5)}
     first = create(client, auth, body, **{"Idempotency-Key": "abc"})

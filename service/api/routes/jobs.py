@@ -104,7 +104,10 @@ def job_results(
     """
     job = _job(store, client.tenant_id, job_id)
     after = _decode_cursor(cursor)
-    texts, last, exhausted = store.results_page(client.tenant_id, job_id, after, limit)
+    try:
+        texts, last, exhausted = store.results_page(client.tenant_id, job_id, after, limit)
+    except KeyError:  # deleted since _job found it
+        raise _not_found(job_id) from None
     next_cursor = None if exhausted else _encode_cursor(after if last is None else last)
     body = (
         '{"data":[' + ",".join(texts) + f'],"count":{len(texts)},'
@@ -119,7 +122,7 @@ def job_results(
 def delete_job(job_id: str, client: FullClientDep, store: StoreDep) -> Response:
     """Delete the job with its comments and results (irreversible)."""
     if not store.delete(client.tenant_id, job_id):
-        raise NotFound(f"no job {job_id!r} for this API key")
+        raise _not_found(job_id)
     return Response(status_code=204)
 
 
@@ -145,8 +148,12 @@ def job_public(job: JobInfo) -> JobPublic:
 def _job(store: StoreDep, tenant_id: int, job_id: str) -> JobInfo:
     job = store.get(tenant_id, job_id)
     if job is None:
-        raise NotFound(f"no job {job_id!r} for this API key")
+        raise _not_found(job_id)
     return job
+
+
+def _not_found(job_id: str) -> NotFound:
+    return NotFound(f"no job {job_id!r} for this API key")
 
 
 def _time(timestamp: float) -> datetime:

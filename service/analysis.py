@@ -159,10 +159,12 @@ def read_upload(
     group_columns: Sequence[str],
     packs: Sequence[str],
     max_comments: int,
+    max_chars: int,
 ) -> list[NewComment]:
     """Read an uploaded CSV/TSV/JSONL/JSON/xlsx file as ``koe analyze`` reads it.
 
-    Rows naming a pack the server does not offer get an ``unknown_pack`` error.
+    Rows longer than ``max_chars`` get a ``text_too_long`` error and rows naming a pack
+    the server does not offer an ``unknown_pack`` error; the other rows are analysed.
 
     Raises:
         BatchTooLarge: more than ``max_comments`` rows.
@@ -186,14 +188,20 @@ def read_upload(
                 f"the file has more than {max_comments:,} comments; the limit per job is "
                 f"{max_comments:,}: split it into several jobs"
             )
-        comments.append(_new_comment(record, packs))
+        comments.append(_new_comment(record, packs, max_chars))
     return comments
 
 
-def _new_comment(record: InputRecord, packs: Sequence[str]) -> NewComment:
+def _new_comment(record: InputRecord, packs: Sequence[str], max_chars: int) -> NewComment:
     code = record.error.code if record.error else None
     message = record.error.message if record.error else None
-    if code is None and record.pack is not None and record.pack not in packs:
+    if code is None and record.text is not None and len(record.text) > max_chars:
+        code = "text_too_long"  # the pipeline's code for its own limit
+        message = (
+            f"the comment has {len(record.text):,} characters; the limit is {max_chars:,} "
+            "characters per comment"
+        )
+    elif code is None and record.pack is not None and record.pack not in packs:
         code = "unknown_pack"
         message = f"unknown theme pack {record.pack!r}; available packs: {', '.join(packs)}"
     return NewComment(

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from service.analysis import Analyzer, check_attributes, check_text_lengths, read_upload
+from service.analysis import Analyzer, check_attributes, read_upload
 from service.api.convert import check_group_columns, new_comments, request_hash
 from service.api.schemas.jobs import JobCreate
 from service.errors import InvalidParameter, ServiceError, UnsupportedMediaType
@@ -122,6 +122,7 @@ def _from_upload(
             group_columns=columns,
             packs=analyzer.packs,
             max_comments=settings.max_job_comments,
+            max_chars=settings.max_comment_chars,
         )
     except (FeedbackError, ServiceError):
         raise
@@ -130,7 +131,6 @@ def _from_upload(
         raise InvalidParameter(
             f"could not read the file: {type(exc).__name__}: {exc}", code="invalid_input"
         ) from None
-    check_text_lengths(comments, settings.max_comment_chars)
     check_attributes(comments)
     digest = request_hash({**fields, "filename": filename or ""}, data)
     return NewJob(pack, comments, digest, columns, key)

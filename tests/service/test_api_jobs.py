@@ -308,6 +308,21 @@ def test_jobs_upload_named_id_column_must_exist(client: TestClient, auth: dict[s
     assert "columns present: respondent_id, text" in response.json()["detail"]
 
 
+def test_jobs_upload_long_cell_is_a_row_error(
+    client: TestClient, auth: dict[str, str], run_jobs: RunJobs
+) -> None:
+    rows = "".join(f"{i},残業が多い\r\n" for i in range(1, 4)) + "4," + "あ" * 10_001 + "\r\n"
+    files = {"file": ("survey.csv", ("id,text\r\n" + rows).encode())}
+    response = client.post("/v1/jobs", files=files, headers=auth)
+    assert response.status_code == 202, response.text
+    run_jobs(client)
+    results = client.get(f"/v1/jobs/{response.json()['id']}/results", headers=auth).json()["data"]
+    assert [r["error"] for r in results[:3]] == [None] * 3 and results[0]["sentiment"]
+    assert results[3]["id"] == "4" and results[3]["error"]["code"] == "text_too_long"
+    assert "10,001" in results[3]["error"]["message"]
+    assert "10,000" in results[3]["error"]["message"]
+
+
 def test_jobs_upload_lone_surrogates_are_row_errors(
     client: TestClient, auth: dict[str, str], run_jobs: RunJobs
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 from typing import Any
 
@@ -79,8 +80,8 @@ async def parse_job_request(
 
 
 def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | None) -> NewJob:
-    try:
-        spec = JobCreate.model_validate_json(body)
+    try:  # a leading UTF-8 BOM, as /v1/analyses accepts (Windows tools write one)
+        spec = JobCreate.model_validate_json(body.removeprefix(codecs.BOM_UTF8))
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None

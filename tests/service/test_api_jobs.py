@@ -341,6 +341,14 @@ def test_jobs_upload_lone_surrogates_are_row_errors(
         assert good["id"] == "y" and good["error"] is None and good["sentiment"]
 
 
+def test_jobs_json_body_with_utf8_bom(client: TestClient, auth: dict[str, str]) -> None:
+    body = "\ufeff" + json.dumps({"comments": [{"text": "残業"}]}, ensure_ascii=False)
+    headers = auth | {"Content-Type": "application/json"}
+    for path in ("/v1/analyses", "/v1/jobs"):
+        response = client.post(path, content=body.encode(), headers=headers)
+        assert response.status_code in (200, 202), (path, response.text)
+
+
 def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
     with make_client(max_job_comments=5) as client:
         from service.storage import KeyStore

@@ -130,9 +130,13 @@ class InvalidParameter(ServiceError):
 
 
 class NotReady(ServiceError):
-    """The pipeline is still loading or the database is unreachable."""
+    """The pipeline is still loading or the database is unreachable; retry after a while."""
 
     status, code = 503, "not_ready"
+    retry_after_seconds: ClassVar[int] = 5
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
 
 
 def problem_body(

@@ -235,10 +235,12 @@ def test_errors_not_ready_until_pipeline_loads(
             if client.app_state["koe"].load_error:
                 break
             time.sleep(0.02)
-        body = assert_problem(client.get("/readyz"), 503, "not_ready")
+        ready = client.get("/readyz")
+        body = assert_problem(ready, 503, "not_ready")
         assert "missing.toml" not in body["detail"]  # no server paths in responses
-        assert_problem(client.post("/v1/analyses", json={"comments": comments(1)},
-                                   headers=headers), 503, "not_ready")  # fmt: skip
+        analyses = client.post("/v1/analyses", json={"comments": comments(1)}, headers=headers)
+        assert_problem(analyses, 503, "not_ready")
+        assert ready.headers["retry-after"] == analyses.headers["retry-after"] == "5"
 
 
 def test_errors_unexpected_is_a_problem(make_client: Any) -> None:

@@ -77,13 +77,25 @@ def list_command(
 
 @keys_app.command("revoke")
 def revoke_command(
-    key: Annotated[str, typer.Argument(help="Key id (from `koe keys list`), prefix or the key.")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="The key's id or its 12-character prefix, as `koe keys list` shows them "
+            "(e.g. koe_AbCdEfGh), or the full key. A shorter or longer prefix matches nothing."
+        ),
+    ],
 ) -> None:
-    """Revoke a key: requests with it get 401 from now on."""
+    """Revoke a key: requests with it get 401 from now on.
+
+    Give the id or the whole prefix that `koe keys list` shows, or the full key.
+    """
     store = _store()
     count = store.revoke_id(int(key)) if key.isdigit() else store.revoke(key.rstrip("…"))
     if count == 0:
-        raise fail(f"no active key matches {key!r}")
+        raise fail(
+            f"no active key matches {key!r}: give the id or the 12-character prefix that "
+            "`koe keys list` shows, or the full key"
+        )
     typer.echo(f"Revoked {count} key{'s' if count > 1 else ''}.")
 
 

@@ -79,7 +79,10 @@ class KeyStore:
             return [_info(row, name) for row, name in session.execute(stmt)]
 
     def revoke(self, prefix: str) -> int:
-        """Revoke every active key whose display prefix or full value starts with ``prefix``.
+        """Revoke the active keys whose display prefix is ``prefix``, or the key ``prefix``.
+
+        ``prefix`` is either the whole 12-character prefix that :meth:`list` shows (every
+        active key with that prefix is revoked) or a full key; anything else matches nothing.
 
         Returns:
             The number of keys revoked.

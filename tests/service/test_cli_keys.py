@@ -30,6 +30,11 @@ def test_cli_keys_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert listed.exit_code == 0 and key[:12] in listed.stdout and key not in listed.stdout
     assert listed.stdout.count("active") == 2
 
+    for near in (key[:10], key[:20]):  # only the listed prefix or the full key match
+        missed = runner.invoke(app, ["keys", "revoke", near])
+        assert missed.exit_code == 1 and "12-character prefix" in missed.stderr
+        assert "`koe keys list`" in missed.stderr and "full key" in missed.stderr
+    assert store.authenticate(key) is not None
     revoked = runner.invoke(app, ["keys", "revoke", key[:12]])
     assert revoked.exit_code == 0, revoked.output
     assert store.authenticate(key) is None

@@ -126,12 +126,13 @@ def check_attributes(comments: Iterable[NewComment]) -> None:
     Raises:
         InvalidParameter: naming the attribute (code ``reserved_attribute``).
     """
-    for position, comment in enumerate(comments):
+    for position, comment in enumerate(comments, start=1):
         clash = RESULT_KEYS.intersection(comment.attributes)
         if clash:
             raise InvalidParameter(
-                f"comment {position} has attribute {sorted(clash)[0]!r}, which is a result "
-                f"field; rename it (reserved: {', '.join(sorted(RESULT_KEYS))})",
+                f"comment {position} (id {comment.ext_id!r}) has attribute "
+                f"{sorted(clash)[0]!r}, which is a result field; rename it "
+                f"(reserved: {', '.join(sorted(RESULT_KEYS))})",
                 code="reserved_attribute",
             )
 
@@ -142,7 +143,7 @@ def check_text_lengths(comments: Iterable[NewComment], limit: int) -> None:
     Raises:
         CommentTooLong: naming the first such comment and the limit.
     """
-    for position, comment in enumerate(comments):
+    for position, comment in enumerate(comments, start=1):
         if comment.text is not None and len(comment.text) > limit:
             raise CommentTooLong(
                 f"comment {position} (id {comment.ext_id!r}) has {len(comment.text):,} "

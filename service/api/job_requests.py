@@ -65,8 +65,17 @@ async def parse_job_request(
     if media == "multipart/form-data":
         async with request.form(max_files=1, max_fields=len(_FORM_FIELDS) + 1) as form:
             upload = form.get("file")
+            if isinstance(upload, str):  # a plain form field: curl -F 'file=<survey.csv'
+                raise InvalidParameter(
+                    "the 'file' part must be a file upload, not a form field: "
+                    "e.g. curl -F 'file=@survey.csv'",
+                    code="missing_file",
+                )
             if not isinstance(upload, UploadFile):
-                raise InvalidParameter("multipart upload needs a 'file' part", code="missing_file")
+                raise InvalidParameter(
+                    "multipart upload needs a 'file' part: e.g. curl -F 'file=@survey.csv'",
+                    code="missing_file",
+                )
             fields = {k: v for k in _FORM_FIELDS if isinstance(v := form.get(k), str)}
             data = await upload.read()
             filename = upload.filename

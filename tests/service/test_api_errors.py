@@ -177,10 +177,11 @@ def test_errors_limits_say_the_limit(
         413, "batch_too_large",
     )
     assert "100" in body["detail"] and "/v1/jobs" in body["detail"]
-    long = {"comments": [{"text": "あ" * 10_001}]}
+    long = {"comments": [{"text": "短い"}, {"text": "あ" * 10_001}]}
     for path in ("/v1/analyses", "/v1/jobs"):
         body = assert_problem(client.post(path, json=long, headers=auth), 422, "comment_too_long")
         assert "10,000" in body["detail"]
+        assert body["detail"].startswith("comment 2 (id '2') has 10,001 characters")
     body = assert_problem(client.post("/v1/analyses", json={"pack": "../etc/x.yaml",
                                       "comments": comments(1)}, headers=auth),
                           422, "unknown_pack")  # fmt: skip

@@ -298,6 +298,12 @@ def test_jobs_upload_errors(client: TestClient, auth: dict[str, str]) -> None:
     no_file = client.post("/v1/jobs", data={"pack": "employee"}, files={"x": ("a", b"")},
                           headers=auth)  # fmt: skip
     assert no_file.status_code == 422 and no_file.json()["code"] == "missing_file"
+    # curl -F 'file=<survey.csv' sends the file as a plain field, without a filename
+    as_field = client.post("/v1/jobs", data={"file": "id,text\r\n1,x\r\n"},
+                           files={"x": ("a", b"")}, headers=auth)  # fmt: skip
+    assert as_field.status_code == 422 and as_field.json()["code"] == "missing_file"
+    assert "must be a file upload" in as_field.json()["detail"]
+    assert "curl -F 'file=@survey.csv'" in as_field.json()["detail"]
 
 
 def test_jobs_upload_named_id_column_must_exist(client: TestClient, auth: dict[str, str]) -> None:
@@ -363,10 +369,11 @@ def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
 
 
 def test_jobs_reserved_attribute(client: TestClient, auth: dict[str, str]) -> None:
-    body = {"comments": [{"text": "x", "attributes": {"sentiment": "fake"}}]}
+    body = {"comments": [{"text": "y"}, {"text": "x", "attributes": {"sentiment": "fake"}}]}
     for path in ("/v1/jobs", "/v1/analyses"):
         response = client.post(path, json=body, headers=auth)
         assert response.status_code == 422 and response.json()["code"] == "reserved_attribute"
+        assert response.json()["detail"].startswith("comment 2 (id '2') has attribute")
 
 
 def _database_bytes(settings: Any) -> bytes:

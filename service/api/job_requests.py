@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -119,10 +121,15 @@ def _from_upload(
 ) -> NewJob:
     from nlp import FeedbackError
 
-    pack = analyzer.check_pack(fields.get("pack") or analyzer.default_pack)
-    columns = check_group_columns(
-        fields.get("group_columns", "").split(","), settings.report_max_group_columns
-    )
+    digest = request_hash({**fields, "filename": filename or ""}, data)
+    body = _api_body(data, filename)
+    pack = analyzer.check_pack(fields.get("pack") or _body_pack(body) or analyzer.default_pack)
+    named = fields.get("group_columns", "")
+    declared = named.split(",") if named.strip(" ,") else _body_group_columns(body)
+    limit = settings.report_max_group_columns
+    columns = check_group_columns(declared or [], limit)
+    if body is not None and _body_pack(body) not in (None, pack):  # the form's pack wins
+        data = json.dumps({**body, "pack": None}).encode()  # rows' own "pack" still count
     try:
         comments = read_upload(
             data,
@@ -142,5 +149,44 @@ def _from_upload(
             f"could not read the file: {type(exc).__name__}: {exc}", code="invalid_input"
         ) from None
     check_attributes(comments)
-    digest = request_hash({**fields, "filename": filename or ""}, data)
+    if declared is None:  # every attribute key, held to the limits of named columns
+        columns = check_group_columns(sorted({k for c in comments for k in c.attributes}), limit)
     return NewJob(pack, comments, digest, columns, key)
+
+
+def _api_body(data: bytes, filename: str | None) -> dict[str, Any] | None:
+    """The top level of an uploaded ``.json`` that is an API body (``comments`` array)."""
+    if filename is None or Path(filename).suffix.lower() != ".json":
+        return None
+    from nlp import FeedbackError
+    from nlp.io import decode_bytes
+
+    try:
+        value = json.loads(decode_bytes(data))
+    except (FeedbackError, ValueError, RecursionError):  # read_upload says what is wrong
+        return None
+    if isinstance(value, dict) and isinstance(value.get("comments"), list):
+        return value
+    return None
+
+
+def _body_pack(body: dict[str, Any] | None) -> str | None:
+    """The ``pack`` of an uploaded API body, if it names one."""
+    if body is None or body.get("pack") in (None, ""):
+        return None
+    return str(body["pack"])
+
+
+def _body_group_columns(body: dict[str, Any] | None) -> list[str] | None:
+    """The ``group_columns`` of an uploaded API body: ``None`` means every attribute key."""
+    if body is None:
+        return []
+    declared = body.get("group_columns")
+    if declared is None:
+        return None
+    if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
+        raise InvalidParameter(
+            "the file's group_columns must be an array of column names",
+            code="invalid_group_columns",
+        )
+    return declared

@@ -355,6 +355,39 @@ def test_jobs_json_body_with_utf8_bom(client: TestClient, auth: dict[str, str]) 
         assert response.status_code in (200, 202), (path, response.text)
 
 
+def test_jobs_upload_api_body_keeps_pack_and_group_columns(
+    client: TestClient, auth: dict[str, str], run_jobs: RunJobs
+) -> None:
+    comments = [{"id": f"r{i}", "text": "配送は早かったけど、梱包が雑でした。",
+                 "attributes": {"dept": "AB"[i % 2], "wave": "w1"}} for i in range(12)]  # fmt: skip
+    body = {"pack": "customer", "group_columns": ["dept"], "comments": comments}
+
+    def upload(document: dict[str, Any], **form: str) -> dict[str, Any]:
+        files = {"file": ("body.json", json.dumps(document, ensure_ascii=False).encode())}
+        response = client.post("/v1/jobs", files=files, data=form, headers=auth)
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    job = upload(body)
+    assert (job["pack"], job["group_columns"]) == ("customer", ["dept"])
+    run_jobs(client)
+    rows = client.get(f"/v1/jobs/{job['id']}/results", headers=auth).json()["data"]
+    assert {r["pack"] for r in rows} == {"customer"}
+    report = client.get(f"/v1/jobs/{job['id']}/report?group_by=dept", headers=auth)
+    assert report.status_code == 200, report.text
+    # the form wins, for the rows too; without group_columns anywhere: every attribute key
+    job = upload({**body, "group_columns": None}, pack="employee")
+    assert (job["pack"], job["group_columns"]) == ("employee", ["dept", "wave"])
+    run_jobs(client)
+    rows = client.get(f"/v1/jobs/{job['id']}/results", headers=auth).json()["data"]
+    assert {r["pack"] for r in rows} == {"employee"}
+    assert upload(body, group_columns="wave")["group_columns"] == ["wave"]
+    many = [{"text": "x", "attributes": {k: "v" for k in "abcde"}}, 7]  # limit is 4
+    files = {"file": ("body.json", json.dumps({"comments": many}).encode())}
+    response = client.post("/v1/jobs", files=files, headers=auth)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_group_columns"
+
+
 def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
     with make_client(max_job_comments=5) as client:
         from service.storage import KeyStore

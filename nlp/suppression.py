@@ -10,8 +10,11 @@ until no published numbers reveal a small group:
   = Σ depts, …) is propagated: a relation with one hidden member reveals it, and a
   relation whose parent is known reveals the sum of its hidden children, which must
   then cover ``k`` comments or more;
-* an exact linear-algebra audit (null space of the relations over the hidden cells)
-  catches what needs several equations at once.
+* a bound audit (a linear programme per small hidden cell) catches what needs several
+  equations at once. Hidden groups are listed by name, so a reader knows each holds at
+  least one comment; a small group leaks when the published numbers and those lower
+  bounds cap it below ``k`` (five hidden groups whose sum is known to be 5 hold one
+  comment each), which includes being pinned to its exact size.
 
 Patterns are nested across thresholds: the pattern for ``k`` starts from the one for
 ``k - 1`` (down to the floor), so comparing reports made with different
@@ -81,14 +84,19 @@ def suppress(
     """Return the cells to hide at threshold ``k`` (nested over ``floor..k``)."""
     thresholds = sorted({floor, k} | {n + 1 for n in sizes.values() if floor < n + 1 < k})
     hidden: set[Cell] = set()
+    reach: dict[Cell, float] = {}
     for threshold in thresholds:
         hidden |= {cell for cell, n in sizes.items() if n < threshold}
-        _complete(sizes, relations, threshold, hidden)
+        _complete(sizes, relations, threshold, hidden, reach)
     return hidden
 
 
 def _complete(
-    sizes: Mapping[Cell, int], relations: Sequence[Relation], k: int, hidden: set[Cell]
+    sizes: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    k: int,
+    hidden: set[Cell],
+    reach: dict[Cell, float],
 ) -> None:
     by_cell: dict[Cell, list[Relation]] = defaultdict(list)
     for relation in relations:
@@ -99,7 +107,7 @@ def _complete(
         if fix is not None:
             hidden.add(fix)
             continue
-        fixes = _algebraic_leaks(sizes, relations, by_cell, k, hidden, hidden - known)
+        fixes = _bound_leaks(sizes, relations, by_cell, k, hidden, hidden - known, reach)
         if not fixes:
             return
         hidden |= fixes
@@ -136,8 +144,11 @@ def _propagation_leak(
             known.add(cell)
             derived_by[cell] = relation
             queue.extend(by_cell[cell])
-        elif unknown and relation.parent in known and sum(sizes[c] for c in unknown) < k:
-            return _candidate(sizes, relation, hidden, derived_by), known
+        elif relation.parent in known and len(unknown) > 1:
+            # each unknown child holds at least one comment, so the largest one can
+            # hold is the known sum less one per other child
+            if sum(sizes[c] for c in unknown) - (len(unknown) - 1) < k:
+                return _candidate(sizes, relation, hidden, derived_by), known
     return None, known
 
 
@@ -166,41 +177,95 @@ def _candidate(
     return min(pool, key=lambda c: _order(sizes, c))
 
 
-def _algebraic_leaks(
+def _bound_leaks(
     sizes: Mapping[Cell, int],
     relations: Sequence[Relation],
     by_cell: Mapping[Cell, list[Relation]],
     k: int,
     hidden: set[Cell],
     unknown: set[Cell],
+    reach: dict[Cell, float],
 ) -> set[Cell]:
-    """Exact audit over the relations restricted to the cells still unknown.
+    """Audit the largest size each small unknown cell can have, given what is published.
 
-    ``unknown`` is ``hidden`` less what propagation derived. A small unknown cell,
-    or a small sum of unknown children, is revealed when its indicator vector lies in
-    the row space of the relations. Each connected group of unknown cells is solved
-    on its own; one cell to hide is returned per leak.
+    ``unknown`` is ``hidden`` less what propagation derived. Within each connected group
+    of unknown cells the relations are equations (known cells are constants) and every
+    unknown cell holds at least one comment; a small cell whose largest feasible size is
+    below ``k`` leaks (a cell pinned to its size is the extreme case). One cell to hide
+    is returned per leak.
+
+    ``reach`` keeps, per cell, the largest value seen in any feasible solution: hiding
+    more cells only relaxes the equations (the true sizes of newly hidden cells extend
+    an old solution), so a cell once seen at ``k`` or more needs no new programme.
     """
+    from scipy.optimize import linprog
+
     fixes: set[Cell] = set()
     for component in _components(relations, unknown):
+        small = [c for c in component if sizes[c] < k]
+        if not small:
+            continue
         index = {cell: i for i, cell in enumerate(component)}
         rows = [r for r in relations if any(c in index for c in r.members)]
         matrix = np.zeros((len(rows), len(component)))
+        bound = np.zeros(len(rows))
         for i, relation in enumerate(rows):
             for sign, cells in ((1.0, (relation.parent,)), (-1.0, relation.children)):
                 for cell in cells:
                     if cell in index:
                         matrix[i, index[cell]] = sign
-        null = _null_space(matrix)
-        leaks = [[c] for c in component if sizes[c] < k and not _any(null[index[c]])]
-        for relation in rows:
-            kids = [c for c in relation.children if c in index]
-            if len(kids) > 1 and sum(sizes[c] for c in kids) < k:
-                if not _any(null[[index[c] for c in kids]].sum(axis=0)):
-                    leaks.append(kids)
-        for leak in leaks:
-            fixes.add(_neighbour(sizes, by_cell, leak, hidden | fixes))
+                    else:
+                        bound[i] -= sign * sizes[cell]
+        _spread(component, index, matrix, bound, small, k, reach)
+        for cell in small:
+            if reach.get(cell, 0.0) >= k - _TOL:
+                continue
+            objective = np.zeros(len(component))
+            objective[index[cell]] = -1.0
+            best = linprog(objective, A_eq=matrix, b_eq=bound, bounds=(1, None), method="highs")
+            if best.status == 3:  # unbounded: nothing caps it
+                reach[cell] = np.inf
+            elif best.status == 0:
+                for other, value in zip(component, best.x, strict=True):
+                    reach[other] = max(reach.get(other, 0.0), float(value))
+            if best.status == 0 and -best.fun < k - _TOL:
+                fix = _neighbour(sizes, by_cell, [cell], hidden | fixes)
+                if fix is not None:
+                    fixes.add(fix)
     return fixes
+
+
+def _spread(
+    component: Sequence[Cell],
+    index: Mapping[Cell, int],
+    matrix: np.ndarray,
+    bound: np.ndarray,
+    small: Sequence[Cell],
+    k: int,
+    reach: dict[Cell, float],
+) -> None:
+    """One programme that lifts every small cell towards ``k`` at once (into ``reach``).
+
+    Maximises the sum of ``min(x_c, k)`` over the small cells not yet seen at ``k``;
+    most reach it together, so few need a programme of their own.
+    """
+    from scipy.optimize import linprog
+
+    pending = [c for c in small if reach.get(c, 0.0) < k - _TOL]
+    if len(pending) < 2:
+        return
+    n, m = len(component), len(pending)
+    objective = np.concatenate([np.zeros(n), -np.ones(m)])
+    equal = np.hstack([matrix, np.zeros((matrix.shape[0], m))])
+    below = np.zeros((m, n + m))  # y_c - x_c <= 0
+    for j, cell in enumerate(pending):
+        below[j, index[cell]], below[j, n + j] = -1.0, 1.0
+    bounds = [(1.0, None)] * n + [(0.0, float(k))] * m
+    best = linprog(objective, A_ub=below, b_ub=np.zeros(m), A_eq=equal, b_eq=bound,
+                   bounds=bounds, method="highs")  # fmt: skip
+    if best.status == 0:
+        for cell, value in zip(component, best.x[:n], strict=True):
+            reach[cell] = max(reach.get(cell, 0.0), float(value))
 
 
 def _components(relations: Sequence[Relation], hidden: set[Cell]) -> list[list[Cell]]:
@@ -223,27 +288,16 @@ def _components(relations: Sequence[Relation], hidden: set[Cell]) -> list[list[C
     return list(groups.values())
 
 
-def _any(vector: np.ndarray) -> bool:
-    return bool(np.any(np.abs(vector) > _TOL))
-
-
-def _null_space(matrix: np.ndarray) -> np.ndarray:
-    """Orthonormal basis of the null space, one row per unknown."""
-    if matrix.shape[0] == 0:
-        return np.eye(matrix.shape[1])
-    gram = matrix.T @ matrix
-    values, vectors = np.linalg.eigh(gram)
-    scale = max(1.0, float(values.max(initial=0.0)))
-    return np.asarray(vectors[:, values < _TOL * scale])
-
-
 def _neighbour(
     sizes: Mapping[Cell, int],
     by_cell: Mapping[Cell, list[Relation]],
     cells: Sequence[Cell],
     hidden: set[Cell],
-) -> Cell:
-    """A visible cell in a relation with ``cells``, else with hidden cells linked to them."""
+) -> Cell | None:
+    """A visible cell in a relation with ``cells``, else with hidden cells linked to them.
+
+    ``None`` when every cell is hidden already (nothing published, nothing to derive).
+    """
     near = {c for cell in cells for r in by_cell.get(cell, ()) for c in r.members}
     adjacent = [c for c in near if c not in hidden]
     if adjacent:
@@ -259,4 +313,4 @@ def _neighbour(
                     component.add(c)
                     pending.append(c)
     pool = near or {c for c in sizes if c not in hidden}
-    return min(pool, key=lambda c: _order(sizes, c))
+    return min(pool, key=lambda c: _order(sizes, c), default=None)

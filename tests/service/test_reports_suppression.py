@@ -134,6 +134,55 @@ def test_report_three_columns_no_small_group_derivable(seed: int) -> None:
     _assert_nothing_small_derivable(rows, reports, k=5, columns=columns)
 
 
+def test_report_hidden_groups_cannot_be_sized_from_their_count() -> None:
+    # total 25 - A 20 = 5 over five listed hidden groups would pin each at 1
+    rows = people(A=20, B=1, C=1, D=1, E=1, F=1)
+    reps = [report(rows, g) for g in ([], ["dept"])]
+    _assert_no_small_group_capped(rows, reps, k=5)
+
+
+def test_report_two_columns_lower_bounds_pin_nothing() -> None:
+    sizes = {
+        ("A", "w1"): 9,
+        ("A", "w2"): 4,
+        ("A", "w3"): 1,
+        ("B", "w1"): 4,
+        ("B", "w3"): 1,
+        ("C", "w1"): 3,
+        ("C", "w2"): 1,
+        ("C", "w3"): 1,
+        ("D", "w1"): 1,
+        ("E", "w2"): 1,
+    }
+    rows = [result(d, w) for (d, w), n in sizes.items() for _ in range(n)]  # fmt: skip
+    reps = [report(rows, g) for g in ([], ["dept"], ["wave"], ["dept", "wave"])]
+    _assert_no_small_group_capped(rows, reps, k=5)
+
+
+def test_report_three_columns_where_every_cell_ends_hidden() -> None:
+    cells = [("A", "w1", "g1", 1), ("A", "w1", "g2", 1), ("B", "w2", "g3", 1),
+             ("B", "w3", "g1", 1), ("B", "w3", "g3", 3), ("C", "w1", "g2", 1),
+             ("D", "w4", "g3", 1)]  # fmt: skip
+    columns = ["dept", "wave", "grade"]
+    rows = [result(d, w, grade=g) for d, w, g, n in cells for _ in range(n)]
+    for size in range(4):
+        for group_by in itertools.combinations(columns, size):
+            rep = build_report(rows, group_by=list(group_by), group_columns=columns,
+                               min_group_size=5)  # fmt: skip
+            assert all(g["suppressed"] for g in rep["groups"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_report_random_lower_bounds_pin_nothing(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    sizes = {(f"d{d}", f"w{w}"): rng.choice([1, 1, 1, 2, 3, 4, 6, 9])
+             for d in range(rng.randint(2, 6)) for w in range(rng.randint(1, 4))
+             if rng.random() < 0.7}  # fmt: skip
+    rows = [result(d, w) for (d, w), n in sizes.items() for _ in range(n)]
+    reps = [report(rows, g) for g in ([], ["dept"], ["wave"], ["dept", "wave"])]
+    _assert_no_small_group_capped(rows, reps, k=5)
+
+
 def test_report_grouping_errors() -> None:
     rows = people(A=5)
     with pytest.raises(ReportError, match="not a group column"):
@@ -209,3 +258,48 @@ def _assert_nothing_small_derivable(
                     vector = np.zeros(len(unknown))
                     vector[[index[c] for c in subset]] = 1
                     assert not derivable(vector), f"sum of {subset} is derivable"
+
+
+def _assert_no_small_group_capped(
+    rows: list[dict], reports: list[dict], k: int, columns: list[str] = COLUMNS
+) -> None:
+    """Independent check with the readers' lower bounds: every hidden group is listed, so
+    it holds at least one comment; no small hidden group may then be capped below ``k``
+    by the published sizes (largest feasible size by linear programming)."""
+    from scipy.optimize import linprog
+
+    sizes = cells_of([tuple(r[c] for c in columns) for r in rows], len(columns))
+    published = _published(reports, columns)
+    unknown = sorted(set(sizes) - published, key=repr)
+    index = {c: i for i, c in enumerate(unknown)}
+    matrix, bound = [], []
+    for rel in relations_of(sizes):
+        row, rhs = np.zeros(len(unknown)), 0.0
+        for sign, cells in ((1, [rel.parent]), (-1, rel.children)):
+            for c in cells:
+                if c in index:
+                    row[index[c]] = sign
+                else:
+                    rhs -= sign * sizes[c]
+        if row.any():
+            matrix.append(row)
+            bound.append(rhs)
+    for cell in unknown:
+        if sizes[cell] < k:
+            objective = np.zeros(len(unknown))
+            objective[index[cell]] = -1
+            best = linprog(objective, A_eq=np.array(matrix) if matrix else None,
+                           b_eq=bound or None, bounds=(1, None))  # fmt: skip
+            assert best.status == 3 or -best.fun >= k - 1e-6, f"{cell} capped at {-best.fun}"
+
+
+def _published(reports: list[dict], columns: list[str]) -> set[Cell]:
+    published: set[Cell] = set()
+    for rep in reports:
+        dims = tuple(sorted(columns.index(c) for c in rep["group_by"]))
+        for group in rep["groups"]:
+            if not group["suppressed"]:
+                published.add((dims, tuple(group["key"][columns[d]] for d in dims)))
+        if not rep["total"]["suppressed"]:
+            published.add(((), ()))
+    return published

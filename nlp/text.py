@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["NormalizedText", "OffsetError", "normalize"]
+__all__ = ["NormalizedText", "OffsetError", "natural_key", "normalize"]
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +130,41 @@ def _nfkc(chunk: str) -> str:
 
 def _is_kana(ch: str) -> bool:
     return "\u3041" <= ch <= "\u30ff"
+
+
+_KANJI_DIGITS = {ch: n for n, ch in enumerate("〇一二三四五六七八九")}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_NUMBER = re.compile("[〇一二三四五六七八九十百千]+")
+_ASCII_NUMBER = re.compile("([0-9]+)")
+
+
+def natural_key(label: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """Sort key of a label with its numbers compared as numbers, however they are written.
+
+    Full-width and circled digits (NFKC) and kanji numerals count as numbers, so waves
+    and groups come in the order people wrote them.
+
+    Example:
+        >>> sorted(["第十回", "第二回", "２０２４Q1", "2024Q10", "2024Q9", "①"], key=natural_key)
+        ['①', '２０２４Q1', '2024Q9', '2024Q10', '第二回', '第十回']
+    """
+    text = _KANJI_NUMBER.sub(lambda m: str(_kanji_value(m.group())), _nfkc(label))
+    parts = tuple(
+        (0, int(part)) if part.isascii() and part.isdigit() else (1, part.strip().lower())
+        for part in _ASCII_NUMBER.split(text)
+        if part
+    )
+    return parts, label
+
+
+def _kanji_value(numeral: str) -> int:
+    if not any(ch in _KANJI_UNITS for ch in numeral):  # 二〇二四: digit by digit
+        return int("".join(str(_KANJI_DIGITS[ch]) for ch in numeral))
+    total = digit = 0
+    for ch in numeral:
+        if ch in _KANJI_UNITS:
+            total += (digit or 1) * _KANJI_UNITS[ch]
+            digit = 0
+        else:
+            digit = digit * 10 + _KANJI_DIGITS[ch]
+    return total + digit

@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlp.text import natural_key
 from service.suppression import Cell, cells_of, relations_of, suppress
 
 __all__ = ["GroupStats", "ReportError", "build_report", "tally"]
@@ -126,9 +127,9 @@ def build_report(
     hidden = suppress(sizes, relations_of(sizes), min_group_size, floor)
     theme_ids = sorted(total.mentions)
     groups = [
-        _group(dict(zip([columns[d] for d in dims], values, strict=True)),
+        _group({columns[d]: _public(v) for d, v in zip(dims, values, strict=True)},
                stats[values], (dims, values) in hidden, theme_ids)
-        for values in sorted(stats, key=repr)
+        for values in sorted(stats, key=_order)
     ]  # fmt: skip
     root: Cell = ((), ())
     return {
@@ -162,9 +163,49 @@ def _group(
 
 
 def _value(value: Any) -> Hashable:
-    if value is None or isinstance(value, str | int | float | bool):
+    """A group value as a key.
+
+    ``true``, ``1`` and ``1.0`` are three groups, not one; a blank cell and a missing
+    value are one group (``None``).
+    """
+    if value == "":
+        return None
+    if isinstance(value, bool | float):
+        return _Typed(value)
+    if value is None or isinstance(value, str | int):
         return value
     return str(value)
+
+
+class _Typed:
+    """A bool or float that equals only values of its own type (``True == 1`` in Python)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool | float) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Typed)
+            and type(other.value) is type(self.value)
+            and other.value == self.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self.value).__name__, self.value))
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _public(value: Hashable) -> Any:
+    return value.value if isinstance(value, _Typed) else value
+
+
+def _order(values: tuple[Hashable, ...]) -> tuple[Any, ...]:
+    """Groups in natural order (2024Q9 before 2024Q10, 第二回 before 第十回), blanks last."""
+    return tuple((1, ((), "")) if v is None else (0, natural_key(str(_public(v)))) for v in values)
 
 
 def _rate(count: int, n: int) -> float:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Iterable
+
+from nlp.text import natural_key
 
 __all__ = ["Z_CRITICAL", "direction", "wave_order"]
 
@@ -18,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 #: |z| of the first-vs-last-wave share difference needed to call a topic rising or falling
 Z_CRITICAL = 1.96
-
-_NUMBER = re.compile(r"(\d+)")
 
 
 def wave_order(labels: Iterable[str]) -> list[str]:
@@ -29,7 +28,7 @@ def wave_order(labels: Iterable[str]) -> list[str]:
         >>> wave_order(["wave 10", "wave 2", "2024Q1", "wave 2"])
         ['2024Q1', 'wave 2', 'wave 10']
     """
-    return sorted(set(labels), key=_natural_key)
+    return sorted(set(labels), key=natural_key)
 
 
 def direction(first: tuple[int, int], last: tuple[int, int]) -> tuple[float, str]:
@@ -50,12 +49,3 @@ def direction(first: tuple[int, int], last: tuple[int, int]) -> tuple[float, str
     z = (p2 - p1) / se if se > 0 else 0.0
     label = "rising" if z >= Z_CRITICAL else "falling" if z <= -Z_CRITICAL else "stable"
     return round(p2 - p1, 4), label
-
-
-def _natural_key(label: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
-    parts = tuple(
-        (0, int(part)) if part.isdigit() else (1, part.strip().lower())
-        for part in _NUMBER.split(label)
-        if part
-    )
-    return parts, label

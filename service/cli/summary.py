@@ -19,6 +19,7 @@ from service.cli._app import app, fail
 
 __all__ = ["summary_command"]
 
+BLANK = "未記入 (blank)"
 SENTIMENT_LABELS = {
     "positive": "肯定 pos",
     "negative": "否定 neg",
@@ -62,18 +63,21 @@ def summary_command(
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a log file or pipe: do not squeeze the table
-    title = f"koe summary — {len(rows)} comments"
+    total = report["total"]
+    count = "件数非表示 count hidden" if total["suppressed"] else f"{total['n']} comments"
+    title = f"koe summary — {count}"
     if report["excluded_errors"]:
         title += f" ({report['excluded_errors']} not analysed: errors, left out)"
     table = Table(title=title, show_lines=False)
-    table.add_column(group_column or "all")
+    table.add_column(group_column or "全体 all")
     table.add_column("n", justify="right")
     for name in SENTIMENT_LABELS.values():
         table.add_column(name, justify="right")
     table.add_column("主なテーマ top themes: mentions (+/−)")
-    table.add_column("alerts", justify="right")
-    for group in [*report["groups"], {**report["total"], "key": {"": "total 合計"}}]:
-        table.add_row(*_row(group, labels, top_themes))
+    table.add_column("アラート alerts", justify="right")
+    for group in report["groups"]:
+        table.add_row(*_row(_name(group["key"]), group, labels, top_themes))
+    table.add_row(*_row("合計 total", total, labels, top_themes))
     console.print(table)
     # A hidden group's comments are not quoted either: count them and point to the file.
     hidden = {
@@ -85,7 +89,7 @@ def summary_command(
     for r in rows:
         if not (r.get("alert") or {}).get("flag"):
             continue
-        if hidden & {"[]", json.dumps([r.get(c) for c in columns])}:
+        if hidden & {"[]", json.dumps([r.get(c) if r.get(c) != "" else None for c in columns])}:
             unlisted += 1
             continue
         console.print(
@@ -95,8 +99,8 @@ def summary_command(
         )
     if report["suppressed_groups"]:
         console.print(
-            f"{report['suppressed_groups']} group(s) hidden: fewer than "
-            f"{min_group_size} comments (anonymity threshold)"
+            f"非表示 {report['suppressed_groups']} group(s) hidden: fewer than "
+            f"{min_group_size} comments, or they would reveal such a group (anonymity)"
         )
     if unlisted:
         console.print(
@@ -106,10 +110,13 @@ def summary_command(
         )
 
 
-def _row(group: dict[str, Any], labels: dict[str, str], top: int) -> list[str]:
-    name = " / ".join(str(v) for v in group["key"].values()) or "total 合計"
+def _name(key: dict[str, Any]) -> str:
+    return " / ".join(BLANK if v is None else str(v) for v in key.values())
+
+
+def _row(name: str, group: dict[str, Any], labels: dict[str, str], top: int) -> list[str]:
     if group.get("suppressed"):
-        return [name, "—", "—", "—", "—", "—", "hidden (small group)", "—"]
+        return [name, "—", "—", "—", "—", "—", "非表示 hidden (small group)", "—"]
     shares = [f"{group['sentiment_share'][s]:.0%}" for s in SENTIMENT_LABELS]
     themes = sorted(group["themes"], key=lambda t: -t["mentions"])[:top]
     theme_text = ", ".join(

@@ -72,6 +72,8 @@ def test_jobs_lifecycle(
     assert [r["id"] for r in results] == [f"c{i}" for i in range(19)] + ["bad"]
     assert results[0]["dept"] == "営業" and results[0]["sentiment"]
     assert results[-1]["error"]["code"] == "empty_text"
+    report = client.get(f"/v1/jobs/{job['id']}/report", headers=auth).json()
+    assert (report["total"]["n"], report["excluded_errors"]) == (19, 1)
 
 
 def test_jobs_pagination_is_stable_while_running(

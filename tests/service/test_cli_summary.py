@@ -37,7 +37,7 @@ def test_summary_does_not_quote_alerts_of_hidden_groups(tmp_path: Path) -> None:
     for hidden in ("法務の0件目", "法務-0", "開発の0件目"):
         assert hidden not in result.output
     assert "2 alert(s) in hidden groups are not listed" in result.output
-    assert "16 comments (1 not analysed" in result.output
+    assert "15 comments (1 not analysed" in result.output
 
 
 def test_summary_hides_every_alert_when_the_whole_file_is_too_small(tmp_path: Path) -> None:
@@ -45,6 +45,31 @@ def test_summary_hides_every_alert_when_the_whole_file_is_too_small(tmp_path: Pa
     result = runner.invoke(app, ["summary", _write(tmp_path, rows)])
     assert result.exit_code == 0, result.output
     assert "法務の0件目" not in result.output and "1 alert(s) in hidden groups" in result.output
+    assert "comments" not in result.output.splitlines()[0] and "count hidden" in result.output
+
+
+def test_summary_names_blank_groups_and_orders_waves_naturally(tmp_path: Path) -> None:
+    rows = [_result(i, dept) for dept in ("2024Q10", "2024Q9", "") for i in range(6)]
+    rows += [{**_result(i, "x"), "dept": None} for i in range(6)]
+    rows += [_result(0, "", alert=True), _result(1, "")]  # blank: 8 + 6, shown
+    result = runner.invoke(app, ["summary", _write(tmp_path, rows), "--group-column", "dept"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    order = [next(i for i, line in enumerate(lines) if name in line)
+             for name in ("2024Q9", "2024Q10", "未記入 (blank)", "合計 total")]  # fmt: skip
+    assert order == sorted(order) and "None" not in result.output
+    assert sum("未記入 (blank)" in line for line in lines) == 1  # blank and missing: one group
+    assert "の0件目" in result.output  # its alert is quoted: the group is shown
+
+
+def test_summary_does_not_quote_alerts_of_a_hidden_blank_group(tmp_path: Path) -> None:
+    rows = [_result(i, "営業") for i in range(12)] + [
+        {**_result(i, "x"), "dept": None} for i in range(2)
+    ]
+    rows += [_result(0, "", alert=True)]
+    result = runner.invoke(app, ["summary", _write(tmp_path, rows), "--group-column", "dept"])
+    assert result.exit_code == 0, result.output
+    assert "の0件目" not in result.output and "1 alert(s) in hidden groups" in result.output
 
 
 def test_summary_unknown_group_column_is_an_error(tmp_path: Path) -> None:

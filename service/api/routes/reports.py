@@ -73,4 +73,6 @@ def job_report(
         )
     except ReportError as exc:
         raise InvalidParameter(str(exc), code="invalid_group_by") from None
+    # the store yields analysed comments only; the job counts those that failed
+    report["excluded_errors"] = job.errors
     return {"job_id": job.id, "pipeline_version": job.pipeline_version, **report}

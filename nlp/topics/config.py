@@ -23,7 +23,8 @@ class TopicConfig(BaseModel):
     Attributes:
         pack: Theme pack whose cues seed the topics and name the mapped themes.
         min_group_size: Anonymity threshold of the per-group and per-wave summaries.
-        min_topic_size: Smallest topic wanted (k-means: sets the number of clusters).
+        min_topic_size: Typical topic size (k-means: sets the number of clusters, so single
+            topics may be smaller).
         n_topics: Fixed number of k-means clusters (``None``: from ``min_topic_size``).
         max_topics: Upper bound on the automatic number of k-means clusters.
         clusterer: ``kmeans`` (default; no outliers, good for 30–100k comments) or

@@ -79,10 +79,17 @@ def result_from_model(
     ids = [str(i) for i in ids]
     topics = model.topics_
     also = Counter(t for more in model.also_topics_ for t in more)
-    infos = [_topic_info(model, t, texts, ids, also[t]) for t in sorted(set(topics)) if t != -1]
     named = (("groups", groups), ("waves", times))
     columns = {name: [str(v) for v in values] for name, values in named if values is not None}
     hidden = _hidden(columns, model.config.min_group_size)
+    # comments of hidden groups and waves are not quoted as examples either
+    quotable = [
+        not any(values[i] in hidden[name] for name, values in columns.items())
+        for i in range(len(texts))
+    ]
+    infos = [
+        _topic_info(model, t, texts, ids, also[t], quotable) for t in sorted(set(topics)) if t != -1
+    ]
     docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
     if "groups" in columns:
@@ -93,7 +100,9 @@ def result_from_model(
         topics=infos,
         assignments=dict(zip(ids, topics, strict=True)),
         outlier_share=round(topics.count(-1) / len(topics), 4),
-        config=model.config.model_dump(),
+        # the terms a user asked to redact are private themselves: only their number shows
+        config=model.config.model_dump(exclude={"pii_terms"})
+        | {"pii_terms": len(model.config.pii_terms)},
         per_group=per_group,
         per_time=per_time,
         trends=trends,
@@ -103,14 +112,20 @@ def result_from_model(
 
 
 def _topic_info(
-    model: TopicModel, topic: int, texts: Sequence[str], ids: list[str], also_size: int
+    model: TopicModel,
+    topic: int,
+    texts: Sequence[str],
+    ids: list[str],
+    also_size: int,
+    quotable: Sequence[bool],
 ) -> TopicInfo:
     members = [i for i, t in enumerate(model.topics_) if t == topic]
     words = model.topic_words(topic)
     theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
     links = [] if theme == NEW_THEME else [ThemeLink(theme, score)]
     links += [ThemeLink(t, s) for t, s in model.also_themes_.get(topic, [])]
-    reps = _representatives(model.embeddings_, members, model.config.n_representatives)
+    shown = [i for i in members if quotable[i]]
+    reps = _representatives(model.embeddings_, shown, model.config.n_representatives)
     return TopicInfo(
         id=topic,
         label="・".join(words[:3]) or f"topic {topic}",

@@ -49,14 +49,23 @@ class LemmaSvdEmbedder(BaseEmbedder):  # type: ignore[misc]
             matrix = tfidf.fit_transform(documents)
         except ValueError:  # every word is rare (tiny input): keep unigrams seen once
             tfidf.set_params(min_df=1)
-            matrix = tfidf.fit_transform(documents)
-        k = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
-        svd = TruncatedSVD(n_components=k, random_state=self.seed, algorithm="randomized")
-        svd.fit(matrix)
+            try:
+                matrix = tfidf.fit_transform(documents)
+            except ValueError:
+                raise ValueError(
+                    "the comments have no content words (only stop words, symbols or "
+                    "numbers): there is nothing to find topics in"
+                ) from None
+        if matrix.shape[1] < 2:  # one word: SVD needs two features; the word is the axis
+            components = np.ones((1, matrix.shape[1]))
+        else:
+            k = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
+            svd = TruncatedSVD(n_components=k, random_state=self.seed, algorithm="randomized")
+            components = svd.fit(matrix).components_
         self.vocabulary_ = {str(w): int(i) for w, i in tfidf.vocabulary_.items()}
         # safetensors writes raw buffers: arrays must be C-contiguous.
         self.idf_ = np.ascontiguousarray(tfidf.idf_, dtype=np.float32)
-        self.components_ = np.ascontiguousarray(svd.components_, dtype=np.float32)
+        self.components_ = np.ascontiguousarray(components, dtype=np.float32)
         return self
 
     def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:

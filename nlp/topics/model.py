@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ class TopicModel:
             min_topic_size=self.config.min_topic_size,
             seed_topic_list=seed_list,
         )
-        topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
+        with warnings.catch_warnings():  # identical comments: SVD has no variance to explain
+            warnings.simplefilter("ignore", RuntimeWarning)
+            topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
         self.topics_ = self._reduce_outliers(docs, list(topics))
         self.themes_, self.also_themes_ = self._link(seeds, matches)
         self.topic_ids_ = np.array(sorted(t for t in set(self.topics_) if t != -1), dtype=np.int64)
@@ -81,7 +84,10 @@ class TopicModel:
         return self
 
     def transform(self, texts: Sequence[str]) -> list[int]:
-        """Assign each of ``texts`` to a fitted topic (the closest centroid)."""
+        """Assign each of ``texts`` to a fitted topic (the closest centroid).
+
+        A comment with no word the model knows gets -1 (an outlier).
+        """
         return [topics[0] for topics in self.memberships(texts)]
 
     def memberships(self, texts: Sequence[str]) -> list[list[int]]:
@@ -105,7 +111,12 @@ class TopicModel:
         matches = self._themes(texts)
         embeddings = self._embed(texts, joined_lemmas(texts, self.config.pii_terms), matches)
         sims = _unit(embeddings) @ self.centroids_.T
-        topics = [int(self.topic_ids_[i]) for i in np.argmax(sims, axis=1)]
+        # a comment with no word the model knows (👍, 特になし) is near no topic: outlier
+        empty = ~np.any(embeddings, axis=1)
+        topics = [
+            -1 if blank else int(self.topic_ids_[i])
+            for i, blank in zip(np.argmax(sims, axis=1), empty, strict=True)
+        ]
         return embeddings, topics, self._further(sims, matches, topics)
 
     def topic_words(self, topic: int) -> list[str]:

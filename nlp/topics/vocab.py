@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from nlp.pii import PLACEHOLDERS, detect_pii, redact
@@ -33,8 +34,15 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _DROP_POS2 = frozenset({"数詞", "非自立可能", "固有名詞"})
-# A placeholder is no topic word: 「［氏名］さん」 must not make 氏名 one.
-_PLACEHOLDER_RE = re.compile("|".join(map(re.escape, PLACEHOLDERS.values())))
+# A placeholder is no topic word: 「［氏名］さん」 must not make 氏名 one. Text redacted
+# earlier (koe analyze's text_redacted) reaches here normalised: ［氏名］ is then [氏名].
+_PLACEHOLDER_RE = re.compile(
+    "|".join(
+        re.escape(form)
+        for placeholder in PLACEHOLDERS.values()
+        for form in (placeholder, unicodedata.normalize("NFKC", placeholder))
+    )
+)
 
 
 def content_lemmas(tokens: Iterable[Token]) -> list[str]:

@@ -19,7 +19,14 @@ def topics_command(
     input: Annotated[str, typer.Argument(help="CSV, JSON(L) (also koe analyze output) or XLSX.")],
     output: Annotated[str, typer.Option("-o", "--output", help="topics.json to write.")],
     pack: Annotated[str, typer.Option(help="Theme pack id.")] = "employee",
-    min_topic_size: Annotated[int, typer.Option(help="Smallest topic wanted.")] = 10,
+    min_topic_size: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            help="Typical topic size: sets the number of topics (about comments ÷ size); "
+            "single topics may still be smaller.",
+        ),
+    ] = 10,
     group_column: Annotated[str, typer.Option(help="Column for per-group topics.")] = "",
     time_column: Annotated[
         str,
@@ -91,6 +98,13 @@ def _run(
     )
     if html:
         _write_html(model, result, Path(html))
+    repeated = len(ids) - len(set(ids))
+    if repeated:
+        typer.echo(
+            f"koe: warning: {repeated} row(s) repeat an earlier id; `assignments` keeps one "
+            "topic per id, so give every row its own id (e.g. respondent and wave)",
+            err=True,
+        )
     hidden = sum(len(v) for v in (result.suppressed or {}).values())
     note = f", {hidden} small group(s)/wave(s) hidden" if hidden else ""
     typer.echo(
@@ -154,15 +168,21 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
         top_n_topics=12, n_words=8, title="トピックの代表語 / Topic words"
     ))  # fmt: skip
     reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
-    docs = [str(t) for t in range(len(model.topics_))]
-    parts.append(
-        bertopic.visualize_documents(
-            docs,
-            reduced_embeddings=reduced,
-            hide_annotations=True,
-            title="コメントの分布 / Comments and topics",
-        )  # fmt: skip
-    )
+    # comments a saved model could not place (-1) have no topic to draw in a k-means model
+    topics = list(bertopic.topics_)
+    shown = [i for i, t in enumerate(topics) if t != -1 or bertopic.get_topic(-1)]
+    bertopic.topics_ = [topics[i] for i in shown]
+    try:
+        parts.append(
+            bertopic.visualize_documents(
+                [str(i) for i in shown],
+                reduced_embeddings=reduced[shown],
+                hide_annotations=True,
+                title="コメントの分布 / Comments and topics",
+            )  # fmt: skip
+        )
+    finally:
+        bertopic.topics_ = topics
     if result.trends is not None:
         parts.append(_over_time(model, result))
     body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(parts)]

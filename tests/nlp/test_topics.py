@@ -292,6 +292,8 @@ def test_topics_words_are_lemmas_of_the_redacted_text() -> None:
     # terms given like koe analyze --pii-terms go too
     assert joined_lemmas(_PII_COMMENTS[:1], ("評価シート",)) == ["件 人事 問い合わせる 返事"]
     assert redact_text("大阪第2工場は暑い", ("大阪第２工場",)) == "［固有名］は暑い"
+    # text koe analyze redacted already: its placeholders are no words either
+    assert joined_lemmas(["［氏名］さんに聞いたが［電話番号］は不明"]) == ["聞く 不明"]
 
 
 def test_topics_words_labels_and_wave_words_hold_no_pii(
@@ -308,6 +310,20 @@ def test_topics_words_labels_and_wave_words_hold_no_pii(
     words += [w for per in (result.per_time, result.per_group) for rows in per.values()
               for g in rows for w in g.words]  # fmt: skip
     assert words and not set(words) & set(_PII_PARTS)
+
+
+def test_topics_model_leaves_comments_without_known_words_out(fitted: TopicModel) -> None:
+    topics = fitted.transform(["👍", "はい", "残業が多くて毎日遅くまで働いている"])
+    assert topics[:2] == [-1, -1] and topics[2] != -1
+
+
+def test_topics_few_comments_sharing_one_word_or_identical() -> None:
+    three = ["残業が多すぎてつらい", "残業代が出るのは良い", "評価基準が不透明です"]
+    assert len(discover_topics(three).assignments) == 3  # one shared word: no SVD crash
+    same = discover_topics(["特になし"] * 3 + ["なし"] * 2)  # no RuntimeWarning either
+    assert len(same.assignments) == 5
+    with pytest.raises(ValueError, match="no content words"):
+        discover_topics(["。。。", "!!", "、"])
 
 
 def test_topics_rejects_tiny_or_mismatched_input() -> None:

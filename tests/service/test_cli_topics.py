@@ -86,6 +86,11 @@ def test_cli_topics_wave_trends_and_small_groups_hidden(tmp_path: Path) -> None:
     assert len(data["suppressed"]["groups"]) == 2 and "人事" in data["suppressed"]["groups"]
     assert len(data["per_group"]) == 2 and "人事" not in data["per_group"]
     assert "hidden" in result.output
+    hidden = {r["id"] for i, r in enumerate(_rows(60))
+              if (("人事" if i < 3 else ("営業", "開発", "総務")[i % 3])
+                  in data["suppressed"]["groups"])}  # fmt: skip
+    quoted = {i for t in data["topics"] for i in t["representative_ids"]}
+    assert quoted and not quoted & hidden  # hidden groups are not quoted either
     title = json.dumps("トピックの推移 / Topics over waves")[1:-1].replace("/", "\\u002f")
     assert title in html.read_text(encoding="utf-8")
 
@@ -143,6 +148,19 @@ def test_cli_topics_error_names_the_real_problem(
     assert message in result.output and "text_redacted" not in result.output
 
 
+def test_cli_topics_warns_about_repeated_ids(tmp_path: Path) -> None:
+    src, out = tmp_path / "panel.csv", tmp_path / "topics.json"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text"])
+        writer.writerows([str(i % 20), row["text"]] for i, row in enumerate(_rows(40)))
+    result = runner.invoke(app, ["topics", str(src), "-o", str(out), "--min-topic-size", "5"])
+    assert result.exit_code == 0, result.output
+    assert "20 row(s) repeat an earlier id" in result.output
+    result = runner.invoke(app, ["topics", str(src), "-o", str(out), "--min-topic-size", "0"])
+    assert result.exit_code == 2 and "min-topic-size" in result.output
+
+
 def test_cli_topics_saved_model_assigns_a_later_wave(small_csv: Path, tmp_path: Path) -> None:
     out, saved = tmp_path / "w1.json", tmp_path / "model"
     first = runner.invoke(app, ["topics", str(small_csv), "--min-topic-size", "5", "-o",
@@ -165,7 +183,8 @@ def test_cli_topics_saved_model_assigns_a_later_wave(small_csv: Path, tmp_path: 
     for topic in assigned["topics"]:  # the saved topics, with this batch's sizes
         assert (topic["label"], topic["theme"]) == (topics[topic["id"]]["label"],
                                                     topics[topic["id"]]["theme"])  # fmt: skip
-    assert sum(t["size"] for t in assigned["topics"]) == 40
+    outliers = list(assigned["assignments"].values()).count(-1)  # no word the model knows
+    assert sum(t["size"] for t in assigned["topics"]) + outliers == 40 and outliers < 4
     assert set(assigned["per_group"]) == {"営業", "開発"} and "trends" in assigned
     assert "Plotly" in html.read_text(encoding="utf-8")
 
@@ -190,7 +209,7 @@ def test_cli_topics_redacts_pii_terms_in_words_and_examples(tmp_path: Path) -> N
                                  "--pii-terms", "さくら工場"])  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["config"]["pii_terms"] == ["さくら工場"]
+    assert data["config"]["pii_terms"] == 1  # how many, never which
     topics = [(t["words"], t["label"], t["representative_texts"]) for t in data["topics"]]
-    shown = json.dumps(topics, ensure_ascii=False)
-    assert "［固有名］" in shown and "さくら" not in shown
+    assert "［固有名］" in json.dumps(topics, ensure_ascii=False)
+    assert "さくら" not in out.read_text(encoding="utf-8")

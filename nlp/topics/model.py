@@ -285,7 +285,9 @@ class TopicModel:
             if topic == -1 or not (labels == topic).any():
                 continue
             shares = (matches[labels == topic] > 0).mean(axis=0)
-            best = int(np.argmax(shares))
+            # themes its members all share tie: the one its words are closest to wins
+            tied = np.flatnonzero(shares == shares.max()).tolist()
+            best = next((i for i in tied if theme_ids[i] == links[topic][0]), tied[0])
             if shares[best] >= self.config.min_theme_share:
                 links[topic] = (theme_ids[best], round(float(shares[best]), 4))
             also[topic] = [

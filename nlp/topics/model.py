@@ -129,9 +129,15 @@ class TopicModel:
         path = Path(directory)
         # The embedder is saved by us (or named in the config); a pointer given to BERTopic
         # would make it query the model hub for the pointer's revision.
-        self.bertopic_.save(
-            str(path), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
-        )
+        bertopic_log = logging.getLogger("BERTopic")  # it warns that no embedder is saved
+        level = bertopic_log.level
+        bertopic_log.setLevel(logging.ERROR)
+        try:
+            self.bertopic_.save(
+                str(path), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
+            )
+        finally:
+            bertopic_log.setLevel(level)
         if isinstance(self.embedder_, LemmaSvdEmbedder):
             self.embedder_.save(path)
         from safetensors.numpy import save_file
@@ -150,14 +156,24 @@ class TopicModel:
         """Load a model written by :meth:`save`; it can then :meth:`transform` new comments.
 
         Raises:
-            ModelLoadError: ``directory`` holds no saved topic model.
+            ModelLoadError: ``directory`` holds no saved topic model, or a damaged one.
         """
-        from bertopic import BERTopic
-        from safetensors.numpy import load_file
-
         path = Path(directory)
         if not (path / "koe_topics.json").is_file():
             raise ModelLoadError(f"{path}: not a topic model saved by koe topics --save-model")
+        try:
+            return cls._load(path)
+        except Exception as exc:  # noqa: BLE001 — any damage is one clear error
+            raise ModelLoadError(
+                f"{path}: the saved topic model is incomplete or damaged "
+                f"({type(exc).__name__}: {exc}); save it again with --save-model"
+            ) from exc
+
+    @classmethod
+    def _load(cls, path: Path) -> TopicModel:
+        from bertopic import BERTopic
+        from safetensors.numpy import load_file
+
         tensors = load_file(str(path / "koe_topics.safetensors"))
         state = json.loads((path / "koe_topics.json").read_text("utf-8"))
         # Models saved before ``theme_model`` existed linked topics by cue matches alone.

@@ -194,6 +194,13 @@ def test_cli_topics_model_that_is_not_one_is_a_clear_error(small_csv: Path, tmp_
                                  "--model", str(tmp_path)])  # fmt: skip
     assert result.exit_code == 1
     assert "not a topic model saved by koe topics" in result.output
+    saved = tmp_path / "model"
+    args = ["topics", str(small_csv), "-o", str(tmp_path / "t.json"), "--min-topic-size", "5"]
+    assert runner.invoke(app, [*args, "--save-model", str(saved)]).exit_code == 0
+    (saved / "embedder.safetensors").unlink()
+    result = runner.invoke(app, [*args, "--model", str(saved)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "incomplete or damaged" in result.output and "--save-model" in result.output
 
 
 def test_cli_topics_redacts_pii_terms_in_words_and_examples(tmp_path: Path) -> None:

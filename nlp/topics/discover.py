@@ -13,7 +13,7 @@ from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
 from nlp.topics.taxonomy import NEW_THEME
-from nlp.topics.trends import direction, wave_order
+from nlp.topics.trends import direction, wave_order, z_critical
 from nlp.topics.vocab import joined_lemmas, redact_text
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
@@ -222,9 +222,11 @@ def _per_wave(
     sizes = Counter(ordinal[waves[i]] for i in keep)
     n = [sizes[at] for at in range(len(shown))]
     trends = []
-    for topic in sorted(t for t in set(model.topics_) if t != -1):
+    topics = sorted(t for t in set(model.topics_) if t != -1)
+    critical = z_critical(len(topics))  # every topic is tested: control them together
+    for topic in topics:
         row = [counts.get((topic, at), 0) for at in range(len(shown))]
-        change, label = direction((row[0], n[0]), (row[-1], n[-1]))
+        change, label = direction((row[0], n[0]), (row[-1], n[-1]), critical)
         shares = [round(c / size, 4) for c, size in zip(row, n, strict=True)]
         trends.append(TopicTrend(topic, row, shares, change, label))
     return out, TopicTrends(shown, n, trends)

@@ -25,7 +25,7 @@ from nlp.topics import (  # noqa: E402
     wave_order,
 )
 from nlp.topics.taxonomy import theme_matrix  # noqa: E402
-from nlp.topics.trends import direction  # noqa: E402
+from nlp.topics.trends import direction, z_critical  # noqa: E402
 from nlp.topics.vocab import joined_lemmas  # noqa: E402
 
 pytestmark = [
@@ -210,6 +210,10 @@ def test_topics_trend_direction_needs_a_clear_change() -> None:
     assert direction((20, 100), (2, 100)) == (-0.18, "falling")
     assert direction((2, 10), (3, 10))[1] == "stable"  # small waves: noise
     assert direction((0, 10), (0, 10)) == (0.0, "stable")
+    # 8/600 -> 1/600 (z = 2.5) passes 1.96 but not the bar for 40 topics tested at once
+    assert direction((8, 600), (1, 600))[1] == "falling"
+    assert direction((8, 600), (1, 600), z_critical(40))[1] == "stable"
+    assert round(z_critical(1), 2) == 1.96 and round(z_critical(40), 2) == 3.23
 
 
 def test_topics_per_wave_trends_follow_the_wave_order(

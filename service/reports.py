@@ -9,6 +9,7 @@ Comments with an ``error`` are excluded (they have no labels).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from nlp.text import natural_key
 from service.suppression import Cell, cells_of, relations_of, suppress
 
-__all__ = ["GroupStats", "ReportError", "build_report", "tally"]
+__all__ = ["GroupStats", "ReportError", "build_report", "group_value", "tally"]
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 POLARITIES = ("positive", "negative", "neutral")
@@ -162,14 +163,20 @@ def _group(
     return {"key": key, "suppressed": False, **stats.public(theme_ids)}
 
 
-def _value(value: Any) -> Hashable:
-    """A group value as a key.
+def group_value(value: Any) -> Any:
+    """The group a column value falls in, as reports show it.
 
-    ``true``, ``1`` and ``1.0`` are three groups, not one; a blank cell and a missing
-    value are one group (``None``).
+    Text is NFKC-normalised and stripped (``ＩＴ部`` and ``IT部 `` are one group, as
+    Excel exports mix widths), a blank cell and a missing value are one group (``None``).
     """
-    if value == "":
-        return None
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value).strip()
+    return None if value == "" else value
+
+
+def _value(value: Any) -> Hashable:
+    """A group value as a key: ``true``, ``1`` and ``1.0`` are three groups, not one."""
+    value = group_value(value)
     if isinstance(value, bool | float):
         return _Typed(value)
     if value is None or isinstance(value, str | int):

@@ -36,7 +36,7 @@ def summary_command(
     top_themes: Annotated[int, typer.Option(help="Themes shown per group.")] = 3,
 ) -> None:
     """Summarise analysed comments: sentiment, top themes and alerts per group."""
-    from service.reports import ReportError, build_report
+    from service.reports import ReportError, build_report, group_value
 
     try:
         rows = [
@@ -89,7 +89,7 @@ def summary_command(
     for r in rows:
         if not (r.get("alert") or {}).get("flag"):
             continue
-        if hidden & {"[]", json.dumps([r.get(c) if r.get(c) != "" else None for c in columns])}:
+        if hidden & {"[]", json.dumps([group_value(r.get(c)) for c in columns])}:
             unlisted += 1
             continue
         console.print(

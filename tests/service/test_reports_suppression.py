@@ -57,14 +57,14 @@ def test_report_statistics() -> None:
 
 
 def test_report_keeps_value_types_apart_and_orders_groups_naturally() -> None:
-    rows = [result(d) for d in ("2024Q10", "2024Q9", "", None) for _ in range(5)]
+    rows = [result(d) for d in ("2024Q10", "2024Q9", "", None, "ＩＴ部", "IT部 ") for _ in range(5)]
     rows += [result("x", grade=g) for g in (1, True, 1.0) for _ in range(5)]
     rep = build_report(rows, group_by=["dept"], group_columns=["dept"], min_group_size=5)
-    assert [g["key"]["dept"] for g in rep["groups"]] == ["2024Q9", "2024Q10", "x", None]
-    assert [g["n"] for g in rep["groups"]] == [5, 5, 15, 10]  # blank and missing: one group
+    assert [g["key"]["dept"] for g in rep["groups"]] == ["2024Q9", "2024Q10", "IT部", "x", None]
+    assert [g["n"] for g in rep["groups"]] == [5, 5, 10, 15, 10]  # widths, blanks: one group
     by_grade = build_report(rows, group_by=["grade"], group_columns=["grade"], min_group_size=5)
     grades = [(g["key"]["grade"], g["n"]) for g in by_grade["groups"]]
-    assert [(type(v), n) for v, n in grades] == [(int, 5), (float, 5), (bool, 5), (type(None), 20)]
+    assert [(type(v), n) for v, n in grades] == [(int, 5), (float, 5), (bool, 5), (type(None), 30)]
 
 
 def test_report_suppressed_groups_carry_no_numbers() -> None:

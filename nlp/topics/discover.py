@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp.suppression import cells_of, relations_of, suppress
+from nlp.themes import load_pack
 from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
@@ -122,8 +123,10 @@ def _topic_info(
     members = [i for i, t in enumerate(model.topics_) if t == topic]
     words = model.topic_words(topic)
     theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
-    links = [] if theme == NEW_THEME else [ThemeLink(theme, score)]
-    links += [ThemeLink(t, s) for t, s in model.also_themes_.get(topic, [])]
+    labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
+    pairs = [] if theme == NEW_THEME else [(theme, score)]
+    pairs += model.also_themes_.get(topic, [])
+    links = [ThemeLink(t, s, labels[t].ja, labels[t].en) for t, s in pairs]
     shown = [i for i in members if quotable[i]]
     reps = _representatives(model.embeddings_, shown, model.config.n_representatives)
     return TopicInfo(

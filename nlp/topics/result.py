@@ -16,11 +16,14 @@ class ThemeLink:
     """A theme a topic is linked to, with its score.
 
     ``score``: the share of the topic's comments matching the theme's cues (for a topic
-    few comments match, the cosine between its words and the cue words).
+    few comments match, the cosine between its words and the cue words). ``ja`` and
+    ``en`` are the theme's labels in the pack.
     """
 
     id: str
     score: float
+    ja: str = ""
+    en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,13 @@ def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> Non
         topic
     )
     assert set(data["per_group"]) == {"営業", "開発"}
+    pack = load_pack("employee")
+    links = [link for t in data["topics"] for link in t["themes"]]
+    assert links and all(
+        (link["ja"], link["en"])
+        == (pack.theme(link["id"]).label.ja, pack.theme(link["id"]).label.en)
+        for link in links
+    )  # bilingual theme labels in the JSON too
     page = html.read_text(encoding="utf-8")
     assert "<script src=" not in page and "Plotly" in page
     theme = data["topics"][0]["themes"][0]["id"] if data["topics"][0]["themes"] else "new"

@@ -228,7 +228,8 @@ def _bound_leaks(
             elif best.status == 0:
                 for other, value in zip(component, best.x, strict=True):
                     reach[other] = max(reach.get(other, 0.0), float(value))
-            if best.status == 0 and -best.fun < k - _TOL:
+            # a programme that fails numerically (status 1, 2, 4) counts as a leak
+            if best.status != 3 and (best.status != 0 or -best.fun < k - _TOL):
                 fix = _neighbour(sizes, by_cell, [cell], hidden | fixes)
                 if fix is not None:
                     fixes.add(fix)

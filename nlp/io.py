@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -51,6 +52,13 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # which is no Unicode character: it cannot be encoded, stored or sent back.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SAMPLE = 65536
+#: limits that keep a small hostile file from costing unbounded memory or time
+MAX_COLUMNS = 1_000  # header cells
+MAX_BLANK_ROWS = 10_000  # empty rows in a row (an xlsx row number of 10¹² is that many)
+MAX_XLSX_UNPACKED = 256 * 2**20  # bytes of a workbook's XML once unzipped
+#: a CSV cell this long is still read (the row then fails alone as text_too_long); past
+#: it the file is refused, as an unbalanced quote would swallow the rows after it
+MAX_CELL_CHARS = 1_000_000
 # charset-normalizer guesses we accept: multi-byte CJK codecs rarely decode foreign bytes.
 # Its single-byte and BOM-less UTF-16 guesses turn bad bytes into plausible garbage.
 _GUESSES_TRUSTED = frozenset({"gb18030", "gb2312", "big5", "big5hkscs", "cp949", "euc_kr"})
@@ -309,6 +317,8 @@ def _csv_records(lines: Iterator[str], columns: _Columns, label: str) -> Iterato
     first = next(lines, "")
     delimiter = "\t" if "\t" in first and "," not in first else ","
     checked = _without_nul(itertools.chain([first], lines), label)
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)  # the default is 131,072
     reader = csv.reader(checked, delimiter=delimiter, strict=True)
     header: list[str] | None = []
     while header == []:  # skip blank lines before the header
@@ -353,6 +363,11 @@ def _csv_rows(reader: Any, label: str) -> Iterator[tuple[int, list[str | None]]]
 
 
 def _layout(header: list[str], columns: _Columns, label: str) -> _Layout:
+    if len(header) > MAX_COLUMNS:
+        raise ColumnError(
+            f"{label}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} "
+            "can be read (is the delimiter right?)"
+        )
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         index.setdefault(name, position)
@@ -390,9 +405,18 @@ def _table_records(
 ) -> Iterator[InputRecord]:
     """Records of data rows; ``delimiter`` rejoins a last-column comment cut by its commas."""
     ragged: list[int] = []
+    blank_run = 0
     for number, cells in rows:
-        if not any(cells):
-            continue  # a row of empty cells (Excel's trailing formatted rows)
+        if not any(cells):  # a row of empty cells (Excel's trailing formatted rows)
+            blank_run += 1
+            if blank_run > MAX_BLANK_ROWS:
+                raise InputError(
+                    f"more than {MAX_BLANK_ROWS:,} empty rows in a row from row "
+                    f"{number - blank_run + 1}: delete them (or the sheet's formatting below "
+                    "the data) and read the file again"
+                )
+            continue
+        blank_run = 0
         extra = any(cells[layout.width :])
         if extra or len(cells) < layout.width:
             ragged.append(number)
@@ -433,7 +457,15 @@ def _xlsx_records(data: bytes, columns: _Columns, label: str) -> Iterator[InputR
     import openpyxl
 
     try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > MAX_XLSX_UNPACKED:  # openpyxl would read its strings into memory
+            raise InputError(
+                f"{label}: the workbook unpacks to {unpacked // 2**20:,} MB; at most "
+                f"{MAX_XLSX_UNPACKED // 2**20:,} MB can be read: save the sheet as CSV"
+            )
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001 — zipfile/XML/openpyxl all raise their own
         raise InputError(f"{label}: not a readable .xlsx workbook ({exc})") from None
     rows = book.worksheets[0].iter_rows(values_only=True)

@@ -429,6 +429,44 @@ def test_io_xlsx_round_trip(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_io_hostile_tables_fail_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import zipfile
+
+    import nlp.io
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    book.active.append(["良い"])
+    path = tmp_path / "gap.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as src:  # a row numbered 10¹²: openpyxl yields every gap row
+        parts = {name: src.read(name) for name in src.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    gap = b'<row r="1000000000000"><c r="A1000000000000" t="inlineStr"><is><t>x</t></is></c></row>'
+    parts[sheet] = re.sub(rb"<dimension[^>]*/>", b"", parts[sheet])  # no bound on the rows
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", gap + b"</sheetData>")
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    records = read_records(path)
+    assert next(records).text == "良い"
+    with pytest.raises(InputError, match="more than 10,000 empty rows in a row from row 2"):
+        list(records)
+    monkeypatch.setattr(nlp.io, "MAX_XLSX_UNPACKED", 1000)  # a sharedStrings or sheet bomb
+    with pytest.raises(InputError, match="unpacks to 0 MB; at most 0 MB"):
+        read_records(path)
+    wide = ",".join(f"c{i}" for i in range(1001)) + ",text\n"
+    with pytest.raises(ColumnError, match="1,002 columns; at most 1,000"):
+        read_records(wide.encode(), fmt="csv")
+    long = read_records(("id,text\n1," + "あ" * 200_000 + "\n2,良い\n").encode(), fmt="csv")
+    assert [len(r.text or "") for r in long] == [200_000, 2]  # over csv's 131,072 default
+    blank = "text\n" + ",\n" * 10_001 + "良い\n"
+    with pytest.raises(InputError, match="empty rows in a row"):
+        list(read_records(blank.encode(), fmt="csv"))
+
+
 def test_io_xlsx_missing_column_and_bad_file(tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import logging
+import math
 import re
 import sys
 import zipfile
@@ -525,7 +526,9 @@ def _json_document_records(text: str, columns: _Columns, label: str) -> Iterator
     A document that is JSON Lines after all (``.json`` for NDJSON) is read as such.
     """
     try:
-        value = json.loads(text.lstrip("\ufeff"), parse_constant=_refuse_constant)
+        value = json.loads(
+            text.lstrip("\ufeff"), parse_constant=_refuse_constant, parse_float=_finite
+        )
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             return _jsonl_records(_split_lines(text), columns)
@@ -564,7 +567,7 @@ def _api_comment(item: object, pack: object) -> object:
 
 def _json_record(line: str, number: int, columns: _Columns) -> InputRecord:
     try:
-        value = json.loads(line, parse_constant=_refuse_constant)
+        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         message = f"line {number}: not valid JSON ({_json_problem(exc)} at column {exc.colno})"
         return _error_record(str(number), "invalid_json", message)
@@ -627,6 +630,14 @@ class _NotJsonConstant(ValueError):
 def _refuse_constant(name: str) -> object:
     """``json.loads`` hook: NaN and ±Infinity are not JSON, so the line is invalid."""
     raise _NotJsonConstant(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    """``json.loads`` hook: 1e400 is valid JSON but no float (Python makes it infinity)."""
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJsonConstant(f"{text} is too large for a number")
+    return value
 
 
 def _error_record(record_id: str, code: str, message: str) -> InputRecord:

@@ -300,6 +300,7 @@ def test_io_jsonl_bad_lines_do_not_stop_the_rest(tmp_path: Path) -> None:
     ('{"text": ["a"]}', "missing_text"),
     ('{"text": "a", "score": NaN}', "invalid_json"),  # not JSON, though Python's json reads it
     ('{"text": "a", "score": -Infinity}', "invalid_json"),
+    ('{"text": "a", "score": 1e400}', "invalid_json"),  # JSON, but Python makes it infinity
 ])
 # fmt: on
 def test_io_jsonl_non_object_or_bad_text(line: str, code: str) -> None:

@@ -121,7 +121,9 @@ def test_health_and_metrics(client: TestClient, auth: dict[str, str]) -> None:
     assert ready == {"status": "ready", "checks": {"pipeline": True, "database": True}}
     client.post("/v1/analyses", json={"comments": [{"text": "良い"}, {"text": ""}]}, headers=auth)
     client.get("/v1/jobs/none", headers=auth)
+    client.request("FROBNICATE", "/healthz")  # a made-up method adds no series of its own
     text = client.get("/metrics").text
+    assert "FROBNICATE" not in text and 'method="other"' in text
     assert 'koe_http_requests_total{method="POST",route="/v1/analyses",status="200"} 1.0' in text
     assert 'route="/v1/jobs/{job_id}",status="404"' in text
     assert 'koe_comments_analyzed_total{outcome="error"} 1.0' in text

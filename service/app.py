@@ -75,7 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (analyses.router, jobs.router, reports.router, meta.packs_router,
                    meta.models_router, health.router):  # fmt: skip
         app.include_router(router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/v1/analyses": min(settings.max_sync_body_bytes, settings.max_body_bytes)},
+    )
     app.add_middleware(MetricsMiddleware, metrics=lambda: metrics)
     _add_job_schema(app)
     return app

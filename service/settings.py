@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     #: request limits
     max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     max_sync_comments: int = Field(default=100, ge=1)
+    #: ``POST /v1/analyses`` bodies: 100 comments of 10,000 characters fit in 4 MB
+    max_sync_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_job_comments: int = Field(default=100_000, ge=1)
     max_comment_chars: int = Field(default=10_000, ge=1)
     #: smallest ``min_group_size`` a report request may ask for (never below 3)

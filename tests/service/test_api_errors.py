@@ -188,6 +188,18 @@ def test_errors_limits_say_the_limit(
     assert "employee" in body["detail"]
 
 
+def test_errors_sync_bodies_have_their_own_smaller_limit(make_client: Any) -> None:
+    with make_client(max_sync_body_bytes=2048) as client:
+        headers = _key(client.app_state["koe"].engine)
+        big = {"comments": [{"text": "あ" * 1000}]}
+        body = assert_problem(client.post("/v1/analyses", json=big, headers=headers), 413,
+                              "payload_too_large")  # fmt: skip
+        assert "2,048" in body["detail"]
+        assert client.post("/v1/jobs", json=big, headers=headers).status_code == 202
+        report = client.get("/v1/jobs/x/report?min_group_size=101", headers=headers)
+        assert_problem(report, 422, "validation_error")
+
+
 def test_errors_body_too_large(make_client: Any) -> None:
     with make_client(max_body_bytes=2048) as client:
         state = client.app_state["koe"]

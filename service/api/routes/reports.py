@@ -33,7 +33,7 @@ def job_report(
     ] = "",
     min_group_size: Annotated[
         int | None,
-        Query(ge=3, le=1_000_000, description="Hide groups smaller than this (default 5)."),
+        Query(ge=3, le=100, description="Hide groups smaller than this (default 5)."),
     ] = None,
 ) -> dict[str, Any]:
     """Sentiment, themes and alerts per group of a succeeded job.

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -78,7 +79,9 @@ def write_csv(
 def open_output(path: str | Path) -> IO[str]:
     """Open an output for the writers: ``"-"`` is stdout, ``.csv`` files get a UTF-8 BOM.
 
-    Missing parent folders are created.
+    Missing parent folders are created. A file is written under a temporary name and
+    renamed when the ``with`` block ends without an error, so a failed or interrupted run
+    never leaves a partial file that looks complete (nor replaces an earlier one).
 
     The BOM makes Excel read the CSV as UTF-8 instead of Shift_JIS. Closing the stdout
     stream only flushes it, so it can be used in a ``with`` block.
@@ -98,7 +101,36 @@ def open_output(path: str | Path) -> IO[str]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if target.suffix.lower() == ".csv" else "utf-8"
-    return target.open("w", encoding=encoding, newline="")
+    if target.exists() and not target.is_file():  # a device or a pipe: write straight to it
+        return target.open("w", encoding=encoding, newline="")
+    partial = target.with_name(f".{target.name}.partial")
+    return _AtomicWriter(partial, target, encoding)
+
+
+class _AtomicWriter(io.TextIOWrapper):
+    """Writes ``.NAME.partial`` beside the target and renames it when the block succeeds.
+
+    An error or an interrupt inside the ``with`` block removes the partial file, so the
+    target is either the complete new output or whatever was there before.
+    """
+
+    def __init__(self, partial: Path, target: Path, encoding: str) -> None:
+        super().__init__(partial.open("wb"), encoding=encoding, newline="")
+        self.partial, self.target, self.failed = partial, target, False
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.failed = exc_type is not None
+        self.close()
+
+    def close(self) -> None:
+        """Close, then rename to the target (or, after an error, remove the partial file)."""
+        if self.closed:
+            return
+        super().close()
+        if self.failed:
+            self.partial.unlink(missing_ok=True)
+        else:
+            os.replace(self.partial, self.target)
 
 
 class _KeepOpenWriter(io.TextIOWrapper):

@@ -47,13 +47,24 @@ def analyze_stream(
         return
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(workers, context, initializer=_init_worker, initargs=(config,)) as ex:
-        in_flight = [ex.submit(_analyze_chunk, c) for c in islice(chunks, 2 * workers)]
-        while in_flight:
-            done = in_flight.pop(0).result()
-            nxt = next(chunks, None)
-            if nxt is not None:
-                in_flight.append(ex.submit(_analyze_chunk, nxt))
-            yield from done
+        try:
+            in_flight = [ex.submit(_analyze_chunk, c) for c in islice(chunks, 2 * workers)]
+            while in_flight:
+                done = in_flight.pop(0).result()
+                nxt = next(chunks, None)
+                if nxt is not None:
+                    in_flight.append(ex.submit(_analyze_chunk, nxt))
+                yield from done
+        except BaseException:  # an error, an interrupt, or the caller stopped reading
+            _stop(ex)
+            raise
+
+
+def _stop(ex: ProcessPoolExecutor) -> None:
+    """End the workers now, not after their chunks: nothing will read those results."""
+    ex.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(ex, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _chunked(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:

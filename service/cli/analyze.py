@@ -5,6 +5,9 @@ The output contract is used by survey-platform integrations: keep it stable.
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from service.cli._app import app, user_errors
+from service.cli._app import app, fail, user_errors
 
 __all__ = ["analyze_command"]
 
@@ -53,20 +56,30 @@ def analyze_command(
     workers: Annotated[int, typer.Option(min=0, help="Worker processes (0 = one per CPU).")] = 1,
 ) -> None:
     """Analyse comments: sentiment, themes, intent, alerts, PII redaction."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the workers too, as Ctrl-C does
     with user_errors(input):
-        _run(
-            input,
-            pack,
-            text_column,
-            id_column,
-            group_columns,
-            output,
-            format,
-            profile,
-            config,
-            pii_terms,
-            workers,
-        )
+        try:
+            _run(input, pack, text_column, id_column, group_columns, output, format, profile,
+                 config, pii_terms, workers)  # fmt: skip
+        except BrokenPipeError:  # -o - | head: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except KeyboardInterrupt:
+            typer.echo(f"koe: interrupted{_not_written(output)}", err=True)
+            raise typer.Exit(130) from None
+        except BrokenProcessPool:
+            raise fail(
+                f"a worker process died (killed, or out of memory?){_not_written(output)}"
+            ) from None
+
+
+def _not_written(output: str) -> str:
+    return "" if output == "-" else f"; {output} was not written"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _run(
@@ -82,6 +95,7 @@ def _run(
     pii_terms: str,
     workers: int,
 ) -> None:
+    from nlp.errors import FeedbackError
     from nlp.io import read_records
     from nlp.output import open_output, write_csv, write_jsonl
     from nlp.parallel import analyze_stream, default_workers
@@ -97,6 +111,8 @@ def _run(
     if pii_terms:
         updates["pii_terms"] = tuple(t.strip() for t in pii_terms.split(",") if t.strip())
     config = PipelineConfig.model_validate(base.model_dump() | updates)
+    if output != "-" and input != "-" and Path(output).resolve() == Path(input).resolve():
+        raise FeedbackError(f"{output}: the output would overwrite the input; choose another -o")
     Pipeline(config)  # load once up front: a bad pack or config fails before reading
     groups = [c.strip() for c in group_columns.split(",") if c.strip()]
     records = read_records(
@@ -122,10 +138,15 @@ def _run(
                 progress.advance(task)
                 yield result.to_dict()
 
-        if fmt == "csv":  # the given group columns, even when the first row is an error
-            write_csv(counted(), out, group_columns=groups or None)
-        else:
-            write_jsonl(counted(), out)
+        try:
+            if fmt == "csv":  # the given group columns, even when the first row is an error
+                write_csv(counted(), out, group_columns=groups or None)
+            else:
+                write_jsonl(counted(), out)
+        except OSError as exc:  # the input is read already: this is the output failing
+            if exc.filename is None and not isinstance(exc, BrokenPipeError):
+                exc.filename = output
+            raise
     elapsed = time.perf_counter() - started
     total = sum(counts[k] for k in ("positive", "negative", "neutral", "mixed", "error"))
     console.print(

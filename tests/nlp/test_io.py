@@ -691,3 +691,20 @@ def test_io_open_output_plain_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = io.StringIO()
     monkeypatch.setattr(sys, "stdout", fake)
     assert open_output("-") is fake
+
+
+def test_io_open_output_replaces_the_file_only_when_complete(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_text("earlier results\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), open_output(path) as out:
+        out.write("half of the new ")
+        raise RuntimeError("the run failed")
+    assert path.read_text(encoding="utf-8") == "earlier results\n"  # untouched
+    assert list(tmp_path.iterdir()) == [path]  # no partial file left behind
+    with open_output(path) as out:
+        out.write("new results\n")
+    assert path.read_text(encoding="utf-8") == "new results\n"
+    assert list(tmp_path.iterdir()) == [path]
+    with open_output("/dev/null") as out:  # a device is written to, never replaced
+        out.write("x")
+    assert Path("/dev/null").is_char_device()

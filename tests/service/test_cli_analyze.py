@@ -123,6 +123,22 @@ def test_cli_analyze_missing_file_and_bad_bytes(tmp_path, tiny_toml):
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
+def test_cli_analyze_never_overwrites_its_input_or_a_good_output(tmp_path, tiny_toml):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,良い\n", encoding="utf-8")
+    same = runner.invoke(app, ["analyze", str(src), "--config", tiny_toml, "-o", str(src)])
+    assert same.exit_code == 1 and "would overwrite the input" in same.output
+    assert src.read_text(encoding="utf-8") == "id,text\n1,良い\n"
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    broken = tmp_path / "broken.csv"  # a NUL byte on the third data row fails the run
+    broken.write_text("id,text\n1,良い\n2,悪い\n3,x\x00y\n", encoding="utf-8")
+    failed = runner.invoke(app, ["analyze", str(broken), "--config", tiny_toml, "-o", str(out)])
+    assert failed.exit_code == 1
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+    assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
+
+
 def test_cli_entry_point_runs_as_a_process(tmp_path, tiny_toml):
     proc = subprocess.run(
         [

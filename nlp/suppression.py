@@ -24,7 +24,7 @@ Patterns are nested across thresholds: the pattern for ``k`` starts from the one
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -78,10 +78,33 @@ def relations_of(cells: Iterable[Cell]) -> list[Relation]:
     ]
 
 
+#: recent patterns: reports of one job ask again with the same sizes (another group_by)
+_CACHE: OrderedDict[tuple[object, ...], frozenset[Cell]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
 def suppress(
     sizes: Mapping[Cell, int], relations: Sequence[Relation], k: int, floor: int
 ) -> set[Cell]:
-    """Return the cells to hide at threshold ``k`` (nested over ``floor..k``)."""
+    """Return the cells to hide at threshold ``k`` (nested over ``floor..k``).
+
+    The bound audit can take seconds on large lattices, so the last patterns are kept
+    (keyed by the sizes, the relations and the thresholds).
+    """
+    key = (frozenset(sizes.items()), frozenset(relations), k, floor)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return set(_CACHE[key])
+    hidden = _suppress(sizes, relations, k, floor)
+    _CACHE[key] = frozenset(hidden)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return hidden
+
+
+def _suppress(
+    sizes: Mapping[Cell, int], relations: Sequence[Relation], k: int, floor: int
+) -> set[Cell]:
     thresholds = sorted({floor, k} | {n + 1 for n in sizes.values() if floor < n + 1 < k})
     hidden: set[Cell] = set()
     reach: dict[Cell, float] = {}

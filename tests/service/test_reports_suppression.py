@@ -314,3 +314,15 @@ def _published(reports: list[dict], columns: list[str]) -> set[Cell]:
         if not rep["total"]["suppressed"]:
             published.add(((), ()))
     return published
+
+
+def test_suppression_patterns_are_cached_but_not_shared() -> None:
+    from service.suppression import suppress
+
+    sizes = cells_of([(d, w) for d, w, n in (("A", "w1", 9), ("B", "w1", 2), ("B", "w2", 7))
+                      for _ in range(n)], 2)  # fmt: skip
+    first = suppress(sizes, relations_of(sizes), 5, 3)
+    again = suppress(sizes, relations_of(sizes), 5, 3)
+    assert again == first and again is not first
+    first.add(((9,), ("not a cell",)))  # a caller's change must not reach the next report
+    assert suppress(sizes, relations_of(sizes), 5, 3) == again

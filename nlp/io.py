@@ -127,8 +127,10 @@ def decode_bytes(data: bytes) -> str:
             continue
         if encoding != "cp932":
             return text
+        _refuse_mixed(data, utf8_error)
         if not _CP932_STRAYS.search(text):
             return _prefer_euc_jp(data, text)
+    _refuse_mixed(data, utf8_error)
     guessed = _guess_encoding(data)
     if guessed is not None:
         return guessed
@@ -201,6 +203,27 @@ def read_records(
     if columns.groups:
         raise ColumnError(f"{label}: plain lines have no columns, so no group columns")
     return _line_records(lines)
+
+
+def _refuse_mixed(data: bytes, utf8_error: UnicodeDecodeError | None) -> None:
+    """Refuse bytes where some lines are UTF-8 Japanese and others are not.
+
+    Such a file (rows pasted from another export) would otherwise decode as CP932 or a
+    guessed encoding with its UTF-8 rows turned into mojibake.
+    """
+    if utf8_error is None:
+        return
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            bad = data.count(b"\n", 0, utf8_error.start) + 1
+            raise DecodeError(
+                f"the input mixes encodings: line {number} is UTF-8 but line {bad} is not; "
+                "save the whole file in one encoding (UTF-8 or Shift_JIS)"
+            )
 
 
 def _is_tab_table(text: str, text_column: str) -> bool:

@@ -708,3 +708,10 @@ def test_io_open_output_replaces_the_file_only_when_complete(tmp_path: Path) -> 
     with open_output("/dev/null") as out:  # a device is written to, never replaced
         out.write("x")
     assert Path("/dev/null").is_char_device()
+
+
+def test_io_mixed_encodings_are_refused_not_turned_into_mojibake() -> None:
+    utf8_row = "1,疲れた\n".encode()
+    cp932_row = "2,給料が安い\n".encode("cp932")
+    with pytest.raises(DecodeError, match="line 2 is UTF-8 but line 3 is not"):
+        read_records(b"id,text\n" + utf8_row + cp932_row, fmt="csv")

@@ -5,9 +5,11 @@ The output contract is used by survey-platform integrations: keep it stable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -58,8 +60,7 @@ def analyze_command(
     """Analyse comments: sentiment, themes, intent, alerts, PII redaction."""
     from concurrent.futures.process import BrokenProcessPool
 
-    signal.signal(signal.SIGTERM, _interrupt)  # stop the workers too, as Ctrl-C does
-    with user_errors(input):
+    with user_errors(input), _sigterm_interrupts():
         try:
             _run(input, pack, text_column, id_column, group_columns, output, format, profile,
                  config, pii_terms, workers)  # fmt: skip
@@ -76,6 +77,19 @@ def analyze_command(
 
 def _not_written(output: str) -> str:
     return "" if output == "-" else f"; {output} was not written"
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the run as Ctrl-C does (workers ended, no partial output)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -254,8 +254,9 @@ def _bound_leaks(
             # a programme that fails numerically (status 1, 2, 4) counts as a leak
             if best.status != 3 and (best.status != 0 or -best.fun < k - _TOL):
                 fix = _neighbour(sizes, by_cell, [cell], hidden | fixes)
-                if fix is not None:
+                if fix is not None:  # one per component: it may mend its other leaks too
                     fixes.add(fix)
+                    break
     return fixes
 
 

@@ -183,6 +183,20 @@ def test_report_three_columns_where_every_cell_ends_hidden() -> None:
             assert all(g["suppressed"] for g in rep["groups"])
 
 
+def test_report_one_big_department_keeps_the_total_and_the_waves() -> None:
+    # one department of 483 and eight of 1-13: protecting the small ones must not hide
+    # the whole report (one fix at a time, not one per leak found in the same pass)
+    cells = {("d0", "w1"): 2, ("d0", "w2"): 5, ("d10", "w1"): 1, ("d10", "w2"): 1,
+             ("d11", "w1"): 1, ("d3", "w3"): 1, ("d4", "w1"): 6, ("d4", "w2"): 3,
+             ("d4", "w3"): 4, ("d6", "w1"): 1, ("d7", "w1"): 1, ("d7", "w2"): 1,
+             ("d7", "w3"): 1, ("d8", "w3"): 1, ("d9", "w1"): 174, ("d9", "w2"): 157,
+             ("d9", "w3"): 152}  # fmt: skip
+    rows = [result(d, w) for (d, w), n in cells.items() for _ in range(n)]
+    reps = [report(rows, g) for g in ([], ["dept"], ["wave"], ["dept", "wave"])]
+    assert reps[0]["total"]["n"] == 512 and len(visible(reps[2])) >= 2
+    _assert_no_small_group_capped(rows, reps, k=5)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_report_random_lower_bounds_pin_nothing(seed: int) -> None:
     rng = random.Random(100 + seed)

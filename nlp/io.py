@@ -24,6 +24,7 @@ from typing import IO, Any, Literal
 
 from nlp.errors import ColumnError, DecodeError, InputError
 from nlp.results import ErrorInfo
+from nlp.text import LONE_SURROGATE, has_lone_surrogate
 
 __all__ = ["Format", "InputRecord", "SUFFIX_FORMATS", "decode_bytes", "read_records"]
 
@@ -49,9 +50,6 @@ _CP932_STRAYS = re.compile("[\x80\uf8f0-\uf8f3]")
 _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
 _KANA = re.compile("[\u3041-\u30fa]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-# JSON may escape half a UTF-16 pair (\ud800); Python reads it as a lone surrogate,
-# which is no Unicode character: it cannot be encoded, stored or sent back.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _SAMPLE = 65536
 #: limits that keep a small hostile file from costing unbounded memory or time
 MAX_COLUMNS = 1_000  # header cells
@@ -607,10 +605,7 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
     raw_id, text, pack = (value.get(k) for k in (columns.id, columns.text, _PACK_COLUMN))
     broken = [k for k, v in value.items() if _has_surrogate(k) or _has_surrogate(v)]
     if broken:  # repr escapes the surrogate, so the message itself can be stored
-        message = (
-            f"{where}: field {broken[0]!r} holds a lone surrogate (an unpaired \\ud800-\\udfff "
-            "escape), which is not valid Unicode"
-        )
+        message = f"{where}: field {broken[0]!r} {LONE_SURROGATE}"
         usable = raw_id not in (None, "") and not _has_surrogate(raw_id)
         return _error_record(str(raw_id) if usable else number, "invalid_json", message)
     reserved = (columns.id, columns.text, _PACK_COLUMN)
@@ -634,7 +629,7 @@ def _json_item(value: object, where: str, number: str, columns: _Columns) -> Inp
 def _has_surrogate(value: object) -> bool:
     """Whether a parsed JSON value holds a lone surrogate in any of its strings or keys."""
     if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
+        return has_lone_surrogate(value)
     if isinstance(value, dict):
         return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
     if isinstance(value, list):

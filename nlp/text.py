@@ -12,7 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["NormalizedText", "OffsetError", "natural_key", "normalize"]
+__all__ = [
+    "LONE_SURROGATE",
+    "NormalizedText",
+    "OffsetError",
+    "has_lone_surrogate",
+    "natural_key",
+    "normalize",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -168,3 +175,19 @@ def _kanji_value(numeral: str) -> int:
         else:
             digit = digit * 10 + _KANJI_DIGITS[ch]
     return total + digit
+
+
+#: what to say about a string :func:`has_lone_surrogate` finds (as "field X holds …")
+LONE_SURROGATE = (
+    "holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not valid Unicode"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    r"""Whether ``text`` holds half a UTF-16 pair.
+
+    JSON may escape one (``"\ud800"``); Python reads it as a lone surrogate, which is
+    no Unicode character: it cannot be encoded, stored or sent back.
+    """
+    return _SURROGATE.search(text) is not None

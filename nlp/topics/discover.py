@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from nlp.suppression import cells_of, relations_of, suppress
-from nlp.themes import load_pack
+from nlp.themes import Label, load_pack
 from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
@@ -88,8 +88,11 @@ def result_from_model(
         not any(values[i] in hidden[name] for name, values in columns.items())
         for i in range(len(texts))
     ]
+    labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
     infos = [
-        _topic_info(model, t, texts, ids, also[t], quotable) for t in sorted(set(topics)) if t != -1
+        _topic_info(model, t, texts, ids, also[t], quotable, labels)
+        for t in sorted(set(topics))
+        if t != -1
     ]
     docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
@@ -119,11 +122,11 @@ def _topic_info(
     ids: list[str],
     also_size: int,
     quotable: Sequence[bool],
+    labels: Mapping[str, Label],
 ) -> TopicInfo:
     members = [i for i, t in enumerate(model.topics_) if t == topic]
     words = model.topic_words(topic)
     theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
-    labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
     pairs = [] if theme == NEW_THEME else [(theme, score)]
     pairs += model.also_themes_.get(topic, [])
     links = [ThemeLink(t, s, labels[t].ja, labels[t].en) for t, s in pairs]

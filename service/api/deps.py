@@ -24,6 +24,7 @@ __all__ = [
     "SettingsDep",
     "StoreDep",
     "get_client",
+    "media_type",
 ]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `koe keys create`.")
@@ -85,9 +86,14 @@ async def get_full_client(client: ClientDep) -> Principal:
     return client
 
 
+def media_type(request: Request) -> str:
+    """The request's content type without parameters, lower-cased (``""`` when absent)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def require_json(request: Request) -> None:
     """Answer 415 unless the body is declared JSON (FastAPI would answer a vague 422)."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = media_type(request)
     if media != "application/json" and not media.endswith("+json"):
         raise UnsupportedMediaType(
             f"unsupported content type {media or '(none)'!r}: send application/json"

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from service.analysis import Analyzer, check_attributes, read_upload
 from service.api.convert import check_group_columns, new_comments, request_hash
+from service.api.deps import media_type
 from service.api.schemas.jobs import JobCreate
 from service.errors import InvalidParameter, ServiceError, UnsupportedMediaType
 from service.settings import Settings
@@ -60,7 +61,7 @@ async def parse_job_request(
         RequestValidationError: the JSON does not match ``JobCreate``.
         ServiceError: a limit or parameter check failed.
     """
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = media_type(request)
     if media == "application/json":
         body = await request.body()
         return await run_in_threadpool(_from_json, body, analyzer, settings, idempotency_key)

@@ -7,11 +7,11 @@ shape shared with ``koe analyze``; the comment's attributes appear at the top le
 from __future__ import annotations
 
 import math
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nlp.results import Intent, PiiType, Polarity, Sentiment
+from nlp.text import LONE_SURROGATE, has_lone_surrogate
 from service.api.schemas.common import AttributeValue
 
 __all__ = [
@@ -28,13 +28,6 @@ __all__ = [
     "ThemeHitPublic",
 ]
 
-# JSON may escape half a UTF-16 pair (\ud800); Python reads it as a lone surrogate, which
-# no response, database or analysis can carry
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_MESSAGE = (
-    "holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not valid Unicode"
-)
-
 
 class CommentIn(BaseModel):
     """One comment; ``id`` defaults to its 1-based position."""
@@ -50,8 +43,8 @@ class CommentIn(BaseModel):
     @field_validator("id", "text")
     @classmethod
     def _unicode(cls, value: str | int | None) -> str | int | None:
-        if isinstance(value, str) and _SURROGATE.search(value):
-            raise ValueError(_SURROGATE_MESSAGE)
+        if isinstance(value, str) and has_lone_surrogate(value):
+            raise ValueError(LONE_SURROGATE)
         return value
 
     @field_validator("attributes")
@@ -60,8 +53,8 @@ class CommentIn(BaseModel):
         for key, value in attributes.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"attribute {key!r} is {value}, which JSON cannot hold")
-            if _SURROGATE.search(key) or isinstance(value, str) and _SURROGATE.search(value):
-                raise ValueError(f"attribute {key!r}: {_SURROGATE_MESSAGE}")
+            if has_lone_surrogate(key) or isinstance(value, str) and has_lone_surrogate(value):
+                raise ValueError(f"attribute {key!r}: {LONE_SURROGATE}")
         return attributes
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "check_text_lengths",
     "load_analyzer",
     "read_upload",
+    "too_many_attributes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,7 @@ def read_upload(
     packs: Sequence[str],
     max_comments: int,
     max_chars: int,
+    max_attributes: int,
 ) -> list[NewComment]:
     """Read an uploaded CSV/TSV/JSONL/JSON/xlsx file as ``koe analyze`` reads it.
 
@@ -168,7 +170,8 @@ def read_upload(
     the server does not offer an ``unknown_pack`` error; the other rows are analysed.
 
     Raises:
-        BatchTooLarge: more than ``max_comments`` rows.
+        BatchTooLarge: more than ``max_comments`` rows or ``max_attributes`` attribute
+            values (a JSONL row keeps every field as an attribute).
         nlp.errors.InputError: undecodable bytes, a missing column, a malformed file.
     """
     from nlp.io import SUFFIX_FORMATS, read_records
@@ -183,14 +186,26 @@ def read_upload(
         id_column=id_column,
         group_columns=list(group_columns),
     )
+    attributes = 0
     for record in records:
         if len(comments) >= max_comments:
             raise BatchTooLarge(
                 f"the file has more than {max_comments:,} comments; the limit per job is "
                 f"{max_comments:,}: split it into several jobs"
             )
+        attributes += len(record.attributes)
+        if attributes > max_attributes:
+            raise too_many_attributes(max_attributes)
         comments.append(_new_comment(record, packs, max_chars))
     return comments
+
+
+def too_many_attributes(limit: int) -> BatchTooLarge:
+    """The error for a job whose comments carry more than ``limit`` attribute values."""
+    return BatchTooLarge(
+        f"the comments carry more than {limit:,} attribute values; the limit per job is "
+        f"{limit:,}: keep only the attributes reports group by, or split the job"
+    )
 
 
 def _new_comment(record: InputRecord, packs: Sequence[str], max_chars: int) -> NewComment:

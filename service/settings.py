@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     #: ``POST /v1/analyses`` bodies: 100 comments of 10,000 characters fit in 4 MB
     max_sync_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_job_comments: int = Field(default=100_000, ge=1)
+    #: attribute values of all comments of a job together (each costs memory while read)
+    max_job_attributes: int = Field(default=1_000_000, ge=1)
     max_comment_chars: int = Field(default=10_000, ge=1)
     #: smallest ``min_group_size`` a report request may ask for (never below 3)
     report_min_group_size_floor: int = Field(default=3, ge=3)

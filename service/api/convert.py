@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from collections.abc import Sequence
 
 from nlp.results import RESULT_KEYS
-from service.analysis import check_attributes, check_text_lengths
+from service.analysis import check_attributes, check_text_lengths, too_many_attributes
+from service.api.json_items import comment_items
 from service.api.schemas.analyses import CommentIn
 from service.errors import BatchTooLarge, InvalidParameter
 from service.storage import NewComment
 
-__all__ = ["check_group_columns", "new_comments", "request_hash"]
+__all__ = ["check_group_columns", "check_json_sizes", "new_comments", "request_hash"]
+
+
+def check_json_sizes(data: bytes, *, max_comments: int, max_attributes: int) -> None:
+    """Count a JSON body's comments and their ``attributes`` before it is parsed whole.
+
+    A body that is not UTF-8 JSON of the expected shape passes: its parse says what is
+    wrong.
+
+    Raises:
+        BatchTooLarge: more than ``max_comments`` comments or ``max_attributes`` attribute
+            values, found as soon as the count passes the limit.
+    """
+    try:
+        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    attributes = 0
+    for position, item in enumerate(comment_items(text), start=1):
+        if position > max_comments:
+            raise BatchTooLarge(
+                f"more than {max_comments:,} comments in one request; the limit is "
+                f"{max_comments:,}. Split the batch into several jobs."
+            )
+        if isinstance(item, dict) and isinstance(item.get("attributes"), dict):
+            attributes += len(item["attributes"])
+            if attributes > max_attributes:
+                raise too_many_attributes(max_attributes)
 
 
 def new_comments(

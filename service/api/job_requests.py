@@ -15,7 +15,12 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from service.analysis import Analyzer, check_attributes, read_upload
-from service.api.convert import check_group_columns, new_comments, request_hash
+from service.api.convert import (
+    check_group_columns,
+    check_json_sizes,
+    new_comments,
+    request_hash,
+)
 from service.api.deps import media_type
 from service.api.schemas.jobs import JobCreate
 from service.errors import InvalidParameter, ServiceError, UnsupportedMediaType
@@ -92,6 +97,9 @@ async def parse_job_request(
 
 
 def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | None) -> NewJob:
+    check_json_sizes(
+        body, max_comments=settings.max_job_comments, max_attributes=settings.max_job_attributes
+    )
     try:  # a leading UTF-8 BOM, as /v1/analyses accepts (Windows tools write one)
         spec = JobCreate.model_validate_json(body.removeprefix(codecs.BOM_UTF8))
     except ValidationError as exc:
@@ -123,6 +131,12 @@ def _from_upload(
     from nlp import FeedbackError
 
     digest = request_hash({**fields, "filename": filename or ""}, data)
+    if filename is not None and Path(filename).suffix.lower() == ".json":
+        check_json_sizes(
+            data,
+            max_comments=settings.max_job_comments,
+            max_attributes=settings.max_job_attributes,
+        )
     body = _api_body(data, filename)
     pack = analyzer.check_pack(fields.get("pack") or _body_pack(body) or analyzer.default_pack)
     named = fields.get("group_columns", "")
@@ -141,6 +155,7 @@ def _from_upload(
             packs=analyzer.packs,
             max_comments=settings.max_job_comments,
             max_chars=settings.max_comment_chars,
+            max_attributes=settings.max_job_attributes,
         )
     except (FeedbackError, ServiceError):
         raise

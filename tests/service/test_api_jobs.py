@@ -401,6 +401,36 @@ def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
         upload = {"file": ("a.csv", ("id,text\r\n" + "1,x\r\n" * 6).encode())}
         response = client.post("/v1/jobs", files=upload, headers=auth)
         assert response.status_code == 413 and response.json()["code"] == "batch_too_large"
+        # counted before the whole body is parsed: the broken tail is never read
+        body = b'{"comments": [' + b'{"text": "x"}, ' * 6 + b"broken"
+        for request in (
+            {"content": body, "headers": {**auth, "Content-Type": "application/json"}},
+            {"files": {"file": ("a.json", body[13:])}, "headers": auth},  # the array alone
+        ):
+            response = client.post("/v1/jobs", **request)
+            assert response.status_code == 413, response.text
+            assert response.json()["detail"].startswith("more than 5 comments")
+
+
+def test_jobs_attribute_limit(make_client: Any) -> None:
+    with make_client(max_job_attributes=4) as client:
+        from service.storage import KeyStore
+
+        key, _ = KeyStore(client.app_state["koe"].engine).create("acme")
+        auth = {"Authorization": f"Bearer {key}"}
+        fits = [{"text": "x", "attributes": {"dept": "営業", "wave": "1"}}] * 2
+        body = {"comments": fits, "group_columns": ["dept"]}
+        assert client.post("/v1/jobs", json=body, headers=auth).status_code == 202
+        body["comments"] = [*fits, {"text": "y", "attributes": {"dept": "開発"}}]
+        jsonl = "".join(json.dumps({"text": "x", "a": 1, "b": 2}) + "\n" for _ in range(3))
+        for request in (
+            {"json": body},
+            {"files": {"file": ("a.json", json.dumps(body).encode())}},
+            {"files": {"file": ("a.jsonl", jsonl.encode())}},  # other fields are attributes
+        ):
+            response = client.post("/v1/jobs", **request, headers=auth)
+            assert response.status_code == 413, response.text
+            assert "more than 4 attribute values" in response.json()["detail"]
 
 
 def test_jobs_reserved_attribute(client: TestClient, auth: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ the same rules as the report API).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,7 +37,7 @@ def summary_command(
     top_themes: Annotated[int, typer.Option(help="Themes shown per group.")] = 3,
 ) -> None:
     """Summarise analysed comments: sentiment, top themes and alerts per group."""
-    from service.reports import ReportError, build_report, group_value
+    from service.reports import ReportError, build_report
 
     try:
         rows = [
@@ -60,6 +61,7 @@ def summary_command(
     except ReportError as exc:
         raise fail(str(exc)) from None
     labels = _theme_labels(rows)
+    quotable = _quotable(rows, report, min_group_size)
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a log file or pipe: do not squeeze the table
@@ -69,27 +71,22 @@ def summary_command(
     if report["excluded_errors"]:
         title += f" ({report['excluded_errors']} not analysed: errors, left out)"
     table = Table(title=title, show_lines=False)
-    table.add_column(group_column or "全体 all")
+    table.add_column(group_column or "全体 all", overflow="fold")
     table.add_column("n", justify="right")
     for name in SENTIMENT_LABELS.values():
         table.add_column(name, justify="right")
-    table.add_column("主なテーマ top themes: mentions (+/−)")
+    table.add_column("主なテーマ top themes: mentions (+/−)", overflow="fold")
     table.add_column("アラート alerts", justify="right")
-    for group in report["groups"]:
-        table.add_row(*_row(_name(group["key"]), group, labels, top_themes))
+    if columns:  # without a group column the only group is the total
+        for group in report["groups"]:
+            table.add_row(*_row(_name(group["key"]), group, labels, top_themes))
     table.add_row(*_row("合計 total", total, labels, top_themes))
     console.print(table)
-    # A hidden group's comments are not quoted either: count them and point to the file.
-    hidden = {
-        json.dumps(list(g["key"].values()))
-        for g in [*report["groups"], report["total"]]
-        if g["suppressed"]
-    }
     unlisted = 0
     for r in rows:
         if not (r.get("alert") or {}).get("flag"):
             continue
-        if hidden & {"[]", json.dumps([group_value(r.get(c)) for c in columns])}:
+        if not quotable(r):
             unlisted += 1
             continue
         console.print(
@@ -104,10 +101,45 @@ def summary_command(
         )
     if unlisted:
         console.print(
-            f"{unlisted} alert(s) in hidden groups are not listed; follow them up from "
-            f"{results} (rows with alert.flag true)",
+            f"{unlisted} alert(s) in hidden groups (of this or another column's summary) "
+            f"are not listed; follow them up from {results} (rows with alert.flag true)",
             highlight=False,
         )
+
+
+def _quotable(
+    rows: list[dict[str, Any]], report: dict[str, Any], min_group_size: int
+) -> Callable[[dict[str, Any]], bool]:
+    """Whether a comment may be quoted: its group is shown in a summary by every column.
+
+    Quoting a comment by wave that a summary by department hides would tell a reader
+    who runs both that it came from a hidden (small) department. A column with more
+    groups than a report can audit (an id-like field) hides every comment.
+    """
+    from service.reports import ReportError, build_report, group_value
+
+    if report["total"]["suppressed"]:
+        return lambda row: False
+    hidden: dict[str, set[str] | None] = {}
+    for column in sorted({k for r in rows for k in r} - RESULT_KEYS):
+        try:
+            by_column = build_report(
+                rows, group_by=[column], group_columns=[column], min_group_size=min_group_size
+            )
+        except ReportError:
+            hidden[column] = None
+            continue
+        hidden[column] = {
+            json.dumps(g["key"][column]) for g in by_column["groups"] if g["suppressed"]
+        }
+
+    def quotable(row: dict[str, Any]) -> bool:
+        return all(
+            values is not None and json.dumps(group_value(row.get(column))) not in values
+            for column, values in hidden.items()
+        )
+
+    return quotable
 
 
 def _name(key: dict[str, Any]) -> str:

@@ -36,8 +36,33 @@ def test_summary_does_not_quote_alerts_of_hidden_groups(tmp_path: Path) -> None:
     assert "営業の0件目" in result.output
     for hidden in ("法務の0件目", "法務-0", "開発の0件目"):
         assert hidden not in result.output
-    assert "2 alert(s) in hidden groups are not listed" in result.output
+    assert "2 alert(s) in hidden groups (of this or another" in result.output
     assert "15 comments (1 not analysed" in result.output
+
+
+def test_summary_by_another_column_does_not_quote_alerts_of_hidden_groups(
+    tmp_path: Path,
+) -> None:
+    rows = [{**_result(i, dept, alert=i == 0), "wave": f"第{i % 2 + 1}回"}
+            for dept, n in (("営業", 20), ("開発", 6), ("法務", 2)) for i in range(n)]  # fmt: skip
+    path = _write(tmp_path, rows)
+    for args in (["--group-column", "wave"], []):  # 法務 and 開発 are hidden by dept
+        result = runner.invoke(app, ["summary", path, *args])
+        assert result.exit_code == 0, result.output
+        assert "営業の0件目" in result.output and "法務の0件目" not in result.output
+        assert "2 alert(s) in hidden groups" in result.output
+    # a field with a value per comment (an id) leaves nothing to quote
+    rows = [{**row, "respondent": str(i)} for i, row in enumerate(rows)]
+    result = runner.invoke(app, ["summary", _write(tmp_path, rows), "--group-column", "wave"])
+    assert "営業の0件目" not in result.output and "3 alert(s) in hidden groups" in result.output
+
+
+def test_summary_without_a_group_column_shows_the_total_once(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["summary", _write(tmp_path, [_result(i, "営業") for i in range(6)])]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("│ 6 │") == 1 and "合計 total" in result.output
 
 
 def test_summary_hides_every_alert_when_the_whole_file_is_too_small(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from nlp.suppression import cells_of, relations_of, suppress
+from nlp.text import natural_key
 from nlp.themes import Label, load_pack
 from nlp.topics.config import MIN_GROUP_FLOOR, TopicConfig
 from nlp.topics.model import TopicModel
@@ -88,18 +89,28 @@ def result_from_model(
         not any(values[i] in hidden[name] for name, values in columns.items())
         for i in range(len(texts))
     ]
+    # A topic with comments of hidden groups and fewer than k others would describe
+    # those comments by its words, sizes and trend: it is hidden as well.
+    shown_members = Counter(t for t, ok in zip(topics, quotable, strict=True) if ok)
+    hidden_topics = {
+        t
+        for t, ok in zip(topics, quotable, strict=True)
+        if not ok and t != -1 and shown_members[t] < model.config.min_group_size
+    }
     labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
     infos = [
         _topic_info(model, t, texts, ids, also[t], quotable, labels)
-        for t in sorted(set(topics))
+        for t in sorted(set(topics) - hidden_topics)
         if t != -1
     ]
     docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
     if "groups" in columns:
-        per_group = _per_class(model, docs, columns["groups"], hidden["groups"])
+        per_group = _per_class(model, docs, columns["groups"], hidden["groups"], hidden_topics)
     if "waves" in columns:
-        per_time, trends = _per_wave(model, docs, columns["waves"], hidden["waves"])
+        per_time, trends = _per_wave(model, docs, columns["waves"], hidden["waves"], hidden_topics)
+    if columns:
+        hidden["topics"] = {str(t) for t in hidden_topics}
     return TopicResult(
         topics=infos,
         assignments=dict(zip(ids, topics, strict=True)),
@@ -110,7 +121,8 @@ def result_from_model(
         per_group=per_group,
         per_time=per_time,
         trends=trends,
-        suppressed={name: sorted(values) for name, values in hidden.items()} or None,
+        suppressed={name: sorted(values, key=natural_key) for name, values in hidden.items()}
+        or None,
         also_assignments={i: more for i, more in zip(ids, model.also_topics_, strict=True) if more},
     )
 
@@ -178,14 +190,18 @@ def _hidden(columns: dict[str, list[str]], k: int) -> dict[str, set[str]]:
 
 
 def _per_class(
-    model: TopicModel, docs: list[str], classes: list[str], hidden: set[str]
+    model: TopicModel,
+    docs: list[str],
+    classes: list[str],
+    hidden: set[str],
+    hidden_topics: set[int],
 ) -> dict[str, list[GroupTopic]]:
     sizes = Counter(zip(classes, model.topics_, strict=True))
     frame = model.bertopic_.topics_per_class(docs, classes=classes)
     out: dict[str, list[GroupTopic]] = {}
     for row in frame.itertuples(index=False):
         key, topic = str(row.Class), int(row.Topic)
-        if key in hidden:
+        if key in hidden or topic in hidden_topics:
             continue  # too small to stay anonymous, or would reveal one that is
         words = [w for w in str(row.Words).split(", ") if w]
         out.setdefault(key, []).append(GroupTopic(topic, sizes[(key, topic)], words))
@@ -195,7 +211,11 @@ def _per_class(
 
 
 def _per_wave(
-    model: TopicModel, docs: list[str], waves: list[str], hidden: set[str]
+    model: TopicModel,
+    docs: list[str],
+    waves: list[str],
+    hidden: set[str],
+    hidden_topics: set[int],
 ) -> tuple[dict[str, list[GroupTopic]], TopicTrends | None]:
     """Topics per shown wave (BERTopic ``topics_over_time`` on wave ordinals) and trends.
 
@@ -218,6 +238,8 @@ def _per_wave(
     counts: dict[tuple[int, int], int] = {}
     for row in frame.itertuples(index=False):
         at, topic, size = int(row.Timestamp), int(row.Topic), int(row.Frequency)
+        if topic in hidden_topics:
+            continue
         words = [w for w in str(row.Words).split(", ") if w]
         out[shown[at]].append(GroupTopic(topic, size, words))
         counts[(topic, at)] = size
@@ -228,7 +250,7 @@ def _per_wave(
     sizes = Counter(ordinal[waves[i]] for i in keep)
     n = [sizes[at] for at in range(len(shown))]
     trends = []
-    topics = sorted(t for t in set(model.topics_) if t != -1)
+    topics = sorted(t for t in set(model.topics_) - hidden_topics if t != -1)
     critical = z_critical(len(topics))  # every topic is tested: control them together
     for topic in topics:
         row = [counts.get((topic, at), 0) for at in range(len(shown))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 _TOKEN_PATTERN = r"[^ ]+"
 _EMPTY = "emptydoc"  # what BERTopic puts in place of an empty document
 _MINIBATCH_FROM = 20_000
+_RARE_FROM = 200  # from this many comments, words of one comment are no topic words
 
 
 class TopicModel:
@@ -58,21 +60,25 @@ class TopicModel:
         self.embeddings_ = self._embed(texts, docs, matches)
         seeds = theme_seed_words(load_pack(self.config.pack))
         seed_list = [w for w in seeds.values() if w] if self.config.seed_topics else None
-        reducer, clusterer = self._make_steps(len(docs), self.embeddings_.shape[1])
+        distinct = len(np.unique(self.embeddings_, axis=0))
+        reducer, clusterer = self._make_steps(len(docs), distinct, self.embeddings_.shape[1])
         self.bertopic_ = BERTopic(
             language="multilingual",  # "english" strips every non-ASCII character
             embedding_model=_ThemedEmbedder(self.embedder_, self.config),
             umap_model=reducer,
             hdbscan_model=clusterer,
-            vectorizer_model=_vectorizer(len(docs)),
+            # BERTopic fits the vectorizer on one document per topic, so a document
+            # frequency there counts topics: words of one comment are dropped here instead
+            vectorizer_model=_vectorizer(),
             top_n_words=self.config.top_n_words,
             min_topic_size=self.config.min_topic_size,
             seed_topic_list=seed_list,
         )
+        topic_docs = _drop_rare_words(docs) if len(docs) >= _RARE_FROM else docs
         with warnings.catch_warnings():  # identical comments: SVD has no variance to explain
             warnings.simplefilter("ignore", RuntimeWarning)
-            topics, _ = self.bertopic_.fit_transform(docs, embeddings=self.embeddings_)
-        self.topics_ = self._reduce_outliers(docs, list(topics))
+            topics, _ = self.bertopic_.fit_transform(topic_docs, embeddings=self.embeddings_)
+        self.topics_ = self._reduce_outliers(topic_docs, list(topics))
         self.themes_, self.also_themes_ = self._link(seeds, matches)
         self.topic_ids_ = np.array(sorted(t for t in set(self.topics_) if t != -1), dtype=np.int64)
         labels = np.asarray(self.topics_)
@@ -244,7 +250,12 @@ class TopicModel:
             base = np.asarray(self.embedder_.embed(list(texts)), dtype=np.float32)
         return _with_themes(base, matches, self.config.theme_weight)
 
-    def _make_steps(self, n_docs: int, dim: int) -> tuple[Any, Any]:
+    def _make_steps(self, n_docs: int, distinct: int, dim: int) -> tuple[Any, Any]:
+        """Reducer and clusterer.
+
+        k-means gets at most one cluster per distinct embedding: more would split
+        identical comments (many 「特になし」) between topics.
+        """
         cfg = self.config
         if cfg.clusterer == "hdbscan":
             from hdbscan import HDBSCAN  # type: ignore[import-untyped]
@@ -257,7 +268,7 @@ class TopicModel:
         from sklearn.decomposition import TruncatedSVD
 
         k = cfg.n_topics or max(2, min(cfg.max_topics, n_docs // (2 * cfg.min_topic_size)))
-        k = max(1, min(k, n_docs))
+        k = max(1, min(k, distinct))
         reducer = TruncatedSVD(n_components=max(1, min(cfg.reduced_dim, dim - 1)),
                                random_state=cfg.seed)  # fmt: skip
         if n_docs >= _MINIBATCH_FROM:
@@ -341,12 +352,17 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
-def _vectorizer(n_docs: int) -> Any:
+def _vectorizer() -> Any:
     from sklearn.feature_extraction.text import CountVectorizer
 
     # Documents are already content lemmas (fugashi), joined by spaces.
-    return CountVectorizer(token_pattern=_TOKEN_PATTERN, stop_words=[_EMPTY],
-                           min_df=2 if n_docs >= 200 else 1)  # fmt: skip
+    return CountVectorizer(token_pattern=_TOKEN_PATTERN, stop_words=[_EMPTY])
+
+
+def _drop_rare_words(docs: Sequence[str]) -> list[str]:
+    """``docs`` without the words only one of them has (typos, names): no topic words."""
+    counts = Counter(word for doc in docs for word in set(doc.split()))
+    return [" ".join(w for w in doc.split() if counts[w] > 1) for doc in docs]
 
 
 def _sentence_transformer(path: str) -> Any:

@@ -105,8 +105,15 @@ def _run(
             "topic per id, so give every row its own id (e.g. respondent and wave)",
             err=True,
         )
-    hidden = sum(len(v) for v in (result.suppressed or {}).values())
+    suppressed = dict(result.suppressed or {})
+    small_topics = len(suppressed.pop("topics", []))
+    hidden = sum(len(v) for v in suppressed.values())
     note = f", {hidden} small group(s)/wave(s) hidden" if hidden else ""
+    if small_topics:
+        note += (
+            f", {small_topics} topic(s) hidden (fewer than {model.config.min_group_size} "
+            "comments of shown groups)"
+        )
     typer.echo(
         f"koe: {len(result.topics)} topics over {len(texts)} comments, "
         f"outliers {result.outlier_share:.1%}{note} → {output}",
@@ -164,13 +171,16 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
 
     bertopic = model.bertopic_
     parts = [_topic_table(result, model.config.pack)]
+    largest = sorted(result.topics, key=lambda t: (-t.size, t.id))[:12]  # hidden ones left out
     parts.append(bertopic.visualize_barchart(
-        top_n_topics=12, n_words=8, title="トピックの代表語 / Topic words"
+        topics=[t.id for t in largest], n_words=8, title="トピックの代表語 / Topic words"
     ))  # fmt: skip
     reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
-    # comments a saved model could not place (-1) have no topic to draw in a k-means model
+    # comments a saved model could not place (-1) have no topic to draw in a k-means model;
+    # nor do the comments of hidden topics
     topics = list(bertopic.topics_)
-    shown = [i for i, t in enumerate(topics) if t != -1 or bertopic.get_topic(-1)]
+    listed = {t.id for t in result.topics} | ({-1} if bertopic.get_topic(-1) else set())
+    shown = [i for i, t in enumerate(topics) if t in listed]
     bertopic.topics_ = [topics[i] for i in shown]
     try:
         parts.append(

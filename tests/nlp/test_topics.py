@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -250,13 +251,55 @@ def test_topics_one_small_group_hides_another(
     result = result_from_model(fitted, texts, ids, groups=groups, times=waves)
     assert result.per_group is not None and result.per_time is not None
     # D is under 5: hidden; alone it would be n - A - B - C, so the next smallest goes too.
-    assert result.suppressed == {"groups": ["B", "D"], "waves": ["2024Q1", "2024Q10"]}
+    suppressed = dict(result.suppressed or {})
+    hidden_topics = {int(t) for t in suppressed.pop("topics")}
+    assert suppressed == {"groups": ["B", "D"], "waves": ["2024Q1", "2024Q10"]}
     assert set(result.per_group) == {"A", "C"}
+    # the hidden groups' comments, counted from what is shown, are still at least 5
+    shown_in_hidden_topics = sum(
+        1 for t, g in zip(fitted.topics_, groups, strict=True) if t in hidden_topics and g in "AC"
+    )
     hidden = n - sum(g.size for rows in result.per_group.values() for g in rows)
-    assert hidden == 14 >= fitted.config.min_group_size
+    assert hidden - shown_in_hidden_topics == 14 >= fitted.config.min_group_size
     # one wave left: per-wave topics, but no trend
     assert list(result.per_time) == ["2024Q2"] and result.trends is None
-    assert sum(g.size for g in result.per_time["2024Q2"]) == n - 23
+    shown_wave = sum(g.size for g in result.per_time["2024Q2"])
+    pairs = zip(fitted.topics_, waves, strict=True)
+    assert shown_wave + sum(t in hidden_topics and w == "2024Q2" for t, w in pairs) == n - 23
+    # a hidden topic has comments of hidden groups or waves and fewer than 5 others
+    quotable = [g in ("A", "C") and w == "2024Q2" for g, w in zip(groups, waves, strict=True)]
+    for topic in set(fitted.topics_) - {-1}:
+        members = [ok for t, ok in zip(fitted.topics_, quotable, strict=True) if t == topic]
+        assert (topic in hidden_topics) == (not all(members) and sum(members) < 5)
+    assert hidden_topics.isdisjoint(t.id for t in result.topics)
+    assert hidden_topics.isdisjoint(
+        g.topic for rows in [*result.per_group.values(), *result.per_time.values()] for g in rows
+    )
+
+
+def test_topics_a_topic_of_a_hidden_group_is_not_described(
+    batch: tuple[list[str], list[str]], fitted: TopicModel
+) -> None:
+    texts, ids = batch
+    sizes = Counter(t for t in fitted.topics_ if t != -1)
+    small = min(sizes, key=lambda t: (sizes[t], t))
+    assert sizes[small] < 5  # the batch has a topic as small as a hidden group
+    # its comments are a department of their own: hidden, as is the topic they make
+    groups = ["法務" if t == small else ("A", "B")[i % 2] for i, t in enumerate(fitted.topics_)]
+    waves = [("2024Q1", "2024Q2")[i % 2] for i in range(len(texts))]
+    result = result_from_model(fitted, texts, ids, groups=groups, times=waves)
+    assert result.suppressed is not None and "法務" in result.suppressed["groups"]
+    assert str(small) in result.suppressed["topics"]
+    assert small not in {t.id for t in result.topics}
+    assert result.per_group is not None and result.per_time is not None
+    assert result.trends is not None and small not in {t.topic for t in result.trends.topics}
+    for rows in [*result.per_group.values(), *result.per_time.values()]:
+        assert small not in {g.topic for g in rows}
+    # the same topic in shown departments is described
+    groups = [("A", "B")[i % 2] for i in range(len(texts))]
+    result = result_from_model(fitted, texts, ids, groups=groups, times=waves)
+    assert result.suppressed == {"groups": [], "waves": [], "topics": []}
+    assert small in {t.id for t in result.topics}
 
 
 def test_topics_no_small_group_hides_nothing(
@@ -265,7 +308,7 @@ def test_topics_no_small_group_hides_nothing(
     texts, ids = batch
     groups = ["A" if i % 2 else "B" for i in range(len(texts))]
     result = result_from_model(fitted, texts, ids, groups=groups)
-    assert result.suppressed == {"groups": []}
+    assert result.suppressed == {"groups": [], "topics": []}
     assert result.per_time is None and result.trends is None
     assert "per_time" not in result.to_dict() and "trends" not in result.to_dict()
 

@@ -31,7 +31,10 @@ Profile = Literal["fast", "standard", "accurate"]
 @app.command("analyze")
 def analyze_command(
     input: Annotated[str, typer.Argument(help="CSV, JSONL, JSON or XLSX file, or - for stdin.")],
-    pack: Annotated[str, typer.Option(help="Theme pack id or pack .yaml path.")] = "employee",
+    pack: Annotated[
+        str | None,
+        typer.Option(help="Theme pack id or pack .yaml path (default: --config's, or employee)."),
+    ] = None,
     text_column: Annotated[str, typer.Option(help="Column holding the comment.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the comment id.")] = "id",
     group_columns: Annotated[
@@ -98,7 +101,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _run(
     input: str,
-    pack: str,
+    pack: str | None,
     text_column: str,
     id_column: str,
     group_columns: str,
@@ -121,9 +124,12 @@ def _run(
         if config_path
         else profile_config(profile or DEFAULT_PROFILE)
     )
-    updates: dict[str, object] = {"pack": pack}
-    if pii_terms:
-        updates["pii_terms"] = tuple(t.strip() for t in pii_terms.split(",") if t.strip())
+    updates: dict[str, object] = {}
+    if pack:  # given: it wins over the config's
+        updates["pack"] = pack
+    if pii_terms:  # on top of the config's terms
+        terms = [*base.pii_terms, *(t.strip() for t in pii_terms.split(",") if t.strip())]
+        updates["pii_terms"] = tuple(dict.fromkeys(terms))
     config = PipelineConfig.model_validate(base.model_dump() | updates)
     if output != "-" and input != "-" and Path(output).resolve() == Path(input).resolve():
         raise FeedbackError(f"{output}: the output would overwrite the input; choose another -o")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -63,6 +64,18 @@ def test_packs_and_models(client: TestClient, auth: dict[str, str]) -> None:
     models = client.get("/v1/models", headers=auth).json()
     assert models["pipeline_version"].startswith("koe-")
     assert models["sentiment_backend"] in models["available_backends"]
+
+
+def test_models_do_not_show_the_terms_redacted(make_client: Any, tmp_path: Path) -> None:
+    config = tmp_path / "fast.toml"
+    config.write_text('[pipeline]\ncomment_model = ""\npii_terms = ["渋谷店", "計画X"]\n', "utf-8")
+    with make_client(pipeline_config=config) as client:
+        from service.storage import KeyStore
+
+        key, _ = KeyStore(client.app_state["koe"].engine).create("acme")
+        response = client.get("/v1/models", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and response.json()["config"]["pii_terms"] == 2
+    assert "渋谷店" not in response.text
 
 
 def test_report_endpoint(

@@ -64,6 +64,20 @@ def test_cli_analyze_stdin_lines_and_csv_output(tmp_path, tiny_toml):
     assert [r["id"] for r in rows] == ["1", "3"]
 
 
+def test_cli_analyze_config_pack_and_terms_hold_unless_given(tmp_path, tiny_toml):
+    config = tmp_path / "config.toml"
+    extra = '[pipeline]\npack = "customer"\npii_terms = ["営業一課"]\n'
+    config.write_text(extra + Path(tiny_toml).read_text("utf-8"), "utf-8")
+    text = "営業一課と渋谷店の対応が遅い\n"
+    for args, pack in (([], "customer"), (["--pack", "employee"], "employee")):
+        cli = ["analyze", "-", "--config", str(config), "--pii-terms", "渋谷店", *args]
+        result = runner.invoke(app, cli, input=text)
+        assert result.exit_code == 0, result.output
+        row = json.loads(result.stdout.splitlines()[0])
+        assert row["pack"] == pack
+        assert row["text_redacted"] == "［固有名］と［固有名］の対応が遅い"
+
+
 def test_cli_analyze_csv_keeps_group_columns_when_the_first_row_fails(tmp_path, tiny_toml):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
     src.write_text('{"id": "x", "text":\n{"id": "a", "text": "良い", "dept": "営業"}\n')

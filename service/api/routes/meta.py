@@ -57,5 +57,7 @@ def list_models(_client: ClientDep, pipeline: PipelineDep) -> ModelsPublic:
         pipeline_version=pipeline.version,
         sentiment_backend=config.sentiment_backend,
         available_backends=sorted(sentiment_backends.names()),
-        config=config.model_dump(mode="json"),
+        # the terms the operator redacts are private themselves: only their number shows
+        config=config.model_dump(mode="json", exclude={"pii_terms"})
+        | {"pii_terms": len(config.pii_terms)},
     )

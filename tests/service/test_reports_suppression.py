@@ -197,6 +197,19 @@ def test_report_one_big_department_keeps_the_total_and_the_waves() -> None:
     _assert_no_small_group_capped(rows, reps, k=5)
 
 
+def test_report_shows_cells_hidden_early_that_later_hides_made_needless() -> None:
+    # a survey with departments of 320 … 1 over four waves hid every department x wave
+    # cell and the 206-comment first wave for leaks one small department's total closed
+    sizes = {"営業": 320, "開発": 260, "製造": 152, "人事": 40, "総務": 20, "経理": 13,
+             "広報": 4, "法務": 3, "監査": 1}  # fmt: skip
+    rows = [result(dept, f"w{i % 4 + 1}") for dept, n in sizes.items() for i in range(n)]
+    reps = [report(rows, g) for g in ([], ["dept"], ["wave"], ["dept", "wave"])]
+    assert len(visible(reps[2])) == 4  # every wave
+    shown = visible(reps[3])
+    assert {("営業", "w1"), ("開発", "w1"), ("製造", "w1"), ("人事", "w1")} <= set(shown)
+    _assert_no_small_group_capped(rows, reps, k=5)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_report_random_lower_bounds_pin_nothing(seed: int) -> None:
     rng = random.Random(100 + seed)

@@ -17,6 +17,7 @@ from nlp.errors import (  # noqa: E402
 )
 from nlp.io import InputRecord, read_records  # noqa: E402
 from nlp.pipeline import Pipeline, PipelineConfig, analyze  # noqa: E402
+from nlp.profiles import profile_config  # noqa: E402
 from nlp.registry import sentiment_backends  # noqa: E402
 from nlp.results import CommentAnalysis  # noqa: E402
 from nlp.sentiment import SentimentBackend  # noqa: E402
@@ -38,6 +39,7 @@ __all__ = [
     "analyze",
     "available_packs",
     "load_pack",
+    "profile_config",
     "read_records",
     "sentiment_backends",
 ]

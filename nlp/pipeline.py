@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
@@ -91,9 +91,19 @@ class PipelineConfig(BaseModel):
     def from_toml(cls, path: str | Path) -> PipelineConfig:
         """Read a config file (see ``configs/standard.toml``)."""
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"invalid pipeline config {path}: save it as UTF-8") from None
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"invalid pipeline config {path}: {exc}") from exc
+        stray = sorted(set(data) - {"pipeline"}) if "pipeline" in data else []
+        if stray:  # written above the [pipeline] line: they would be ignored
+            raise ConfigError(
+                f"invalid pipeline config {path}: {', '.join(stray)} must be under [pipeline]"
+            )
+        try:
             return cls.model_validate(data.get("pipeline", data))
-        except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        except ValidationError as exc:
             raise ConfigError(f"invalid pipeline config {path}: {exc}") from exc
 
 
@@ -118,7 +128,12 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None) -> None:
         self.config = config or PipelineConfig()
         factory = sentiment_backends.get(self.config.sentiment_backend)
-        self.sentiment = cast(SentimentBackend, factory(**self.config.sentiment_options))
+        try:
+            self.sentiment = cast(SentimentBackend, factory(**self.config.sentiment_options))
+        except TypeError as exc:  # an option this backend does not take
+            raise ConfigError(
+                f"sentiment_options do not fit {self.config.sentiment_backend}: {exc}"
+            ) from None
         self.comment_model = (
             load_comment_model(
                 self.config.comment_model,
@@ -143,12 +158,24 @@ class Pipeline:
             self._matchers[pack] = ThemeMatcher(load_pack(pack))
         return self._matchers[pack]
 
-    def analyze(self, texts: Iterable[str], pack: str | None = None) -> list[CommentAnalysis]:
-        """Analyse plain texts; ids are their 1-based positions."""
-        records = [
-            InputRecord(id=str(i), text=text, attributes={}, pack=pack)
-            for i, text in enumerate(texts, start=1)
-        ]
+    def analyze(self, texts: str | Iterable[str], pack: str | None = None) -> list[CommentAnalysis]:
+        """Analyse plain texts (one string is one comment); ids are their 1-based positions.
+
+        Raises:
+            TypeError: ``texts`` is bytes or a mapping, or holds something else than text
+                (decode bytes first; pass a mapping's values).
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        elif isinstance(texts, bytes | bytearray | Mapping):
+            raise TypeError(
+                f"texts must be a string or an iterable of strings, not {type(texts).__name__}"
+            )
+        records = []
+        for i, text in enumerate(texts, start=1):
+            if not isinstance(text, str) and text is not None:
+                raise TypeError(f"text {i} is {type(text).__name__}, not str")
+            records.append(InputRecord(id=str(i), text=text, attributes={}, pack=pack))
         return self.analyze_records(records)
 
     def analyze_records(self, records: Iterable[InputRecord]) -> list[CommentAnalysis]:

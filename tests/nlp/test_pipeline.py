@@ -189,3 +189,38 @@ def test_clauses_are_rated_by_the_linear_member_of_an_ensemble() -> None:
     assert _clause_model(EnsembleCommentModel([praise, linear])) is linear
     assert _clause_model(EnsembleCommentModel([praise])).name == "fake"
     assert _clause_model(None) is None
+
+
+def test_pipeline_analyze_takes_one_string_and_refuses_other_types(tiny_pipeline):
+    assert [r.text_redacted for r in tiny_pipeline.analyze("残業が多い")] == ["残業が多い"]
+    for wrong, message in ((b"x", "not bytes"), ({"text": "a"}, "not dict"), ([1], "is int")):
+        with pytest.raises(TypeError, match=message):
+            tiny_pipeline.analyze(wrong)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("\ufeff[pipeline]\ncomment_model = ''\n".encode(), None),  # a BOM, as Notepad saves
+        ("# 設定\n[pipeline]\ncomment_model = ''\n".encode("cp932"), "save it as UTF-8"),
+        (b"max_chars = 5\n[pipeline]\ncomment_model = ''\n", "max_chars must be under"),
+    ],
+)
+def test_pipeline_config_file_encodings_and_stray_keys(tmp_path, content, message):
+    from nlp.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_bytes(content)
+    if message is None:
+        assert PipelineConfig.from_toml(path).comment_model == ""
+    else:
+        with pytest.raises(ConfigError, match=message):
+            PipelineConfig.from_toml(path)
+
+
+def test_pipeline_backend_options_it_does_not_take_are_a_config_error():
+    from nlp.errors import ConfigError
+
+    config = PipelineConfig(comment_model=None, sentiment_options={"lexicon_pth": "x.tsv"})
+    with pytest.raises(ConfigError, match="sentiment_options do not fit lexicon.v1.*lexicon_pth"):
+        Pipeline(config)

@@ -27,6 +27,7 @@ from nlp.themes import ThemeMatch, ThemePack
 from nlp.tokenize import Token
 
 __all__ = [
+    "REASON_LABELS",
     "AlertCues",
     "add_theme_alerts",
     "detect_alert",
@@ -35,6 +36,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: what each alert reason means, Japanese / English (reasons are API values)
+REASON_LABELS: dict[str, str] = {
+    "harassment": "ハラスメント / harassment",
+    "self_harm": "心身の危機 / self-harm or crisis",
+    "safety": "安全 / safety hazard",
+    "compliance": "法令違反 / compliance",
+    "threat": "脅迫・暴力 / threat or violence",
+    "model": "要確認（モデル推定） / flagged by the model, needs review",
+}
 
 _SKIP_POS = frozenset({"助詞", "補助記号", "記号", "空白"})
 _BRIDGES = frozenset({"一切", "全く", "何も", "回", "度", "事", "訳", "なんか"})

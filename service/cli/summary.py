@@ -37,6 +37,7 @@ def summary_command(
     top_themes: Annotated[int, typer.Option(help="Themes shown per group.")] = 3,
 ) -> None:
     """Summarise analysed comments: sentiment, top themes and alerts per group."""
+    from nlp.alerts import REASON_LABELS
     from service.reports import ReportError, build_report
 
     try:
@@ -89,9 +90,9 @@ def summary_command(
         if not quotable(r):
             unlisted += 1
             continue
+        reasons = ", ".join(REASON_LABELS.get(x, x) for x in r["alert"]["reasons"])
         console.print(
-            f"[bold red]alert[/] {r['id']}: {', '.join(r['alert']['reasons'])} — "
-            f"{r['text_redacted'][:60]}",
+            f"[bold red]alert[/] {r['id']}: {reasons} — {r['text_redacted'][:60]}",
             highlight=False,
         )
     if report["suppressed_groups"]:
@@ -164,10 +165,11 @@ def _theme_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
     from nlp.themes import load_pack
 
     labels: dict[str, str] = {}
-    for pack_id in {str(r.get("pack")) for r in rows}:
+    for pack_id in sorted({str(r.get("pack")) for r in rows}):  # the first pack's label wins
         try:
             pack = load_pack(pack_id)
         except FeedbackError:
             continue
-        labels.update({t.id: f"{t.label.ja} ({t.id})" for t in pack.themes})
+        for t in pack.themes:
+            labels.setdefault(t.id, f"{t.label.ja} / {t.label.en}")
     return labels

@@ -33,7 +33,8 @@ def test_summary_does_not_quote_alerts_of_hidden_groups(tmp_path: Path) -> None:
     rows += [_result(0, "法務", alert=True), _result(1, "法務"), _result(2, "法務", error=True)]
     result = runner.invoke(app, ["summary", _write(tmp_path, rows), "--group-column", "dept"])
     assert result.exit_code == 0, result.output
-    assert "営業の0件目" in result.output
+    assert "営業の0件目" in result.output and "ハラスメント / harassment" in result.output
+    assert "業務量・働き方 / Workload" in result.output  # theme labels in both languages
     for hidden in ("法務の0件目", "法務-0", "開発の0件目"):
         assert hidden not in result.output
     assert "2 alert(s) in hidden groups (of this or another" in result.output

@@ -16,7 +16,7 @@ from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
 from nlp.topics.taxonomy import NEW_THEME
 from nlp.topics.trends import direction, wave_order, z_critical
-from nlp.topics.vocab import joined_lemmas, redact_text
+from nlp.topics.vocab import joined_lemmas, quote_text, redact_text
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
 
@@ -152,7 +152,7 @@ def _topic_info(
         theme=theme,
         theme_score=score,
         representative_ids=[ids[i] for i in reps],
-        representative_texts=[redact_text(texts[i], model.config.pii_terms) for i in reps],
+        representative_texts=[quote_text(texts[i], model.config.pii_terms) for i in reps],
         themes=links,
         also_size=also_size,
     )

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from nlp.pii import PLACEHOLDERS, detect_pii, redact
+from nlp.results import PiiSpan
 from nlp.text import normalize
 from nlp.tokenize import Token, tokenize
 
@@ -17,6 +18,7 @@ __all__ = [
     "analyze_text",
     "content_lemmas",
     "joined_lemmas",
+    "quote_text",
     "redact_text",
 ]
 
@@ -72,6 +74,17 @@ def redact_text(text: str, terms: Sequence[str] = ()) -> str:
     """Return ``text`` normalised with every PII span (and ``terms``) as its placeholder."""
     normal = normalize(text).text
     return redact(normal, detect_pii(normal, tokenize(normal), terms))
+
+
+def quote_text(text: str, terms: Sequence[str] = ()) -> str:
+    """Return ``text`` as written, with every PII span (and ``terms``) as its placeholder.
+
+    The spans are found in the normalised text (as :func:`redact_text`) and mapped back,
+    so an example reads as its writer wrote it (～, ①, ㈱ kept).
+    """
+    norm = normalize(text)
+    spans = detect_pii(norm.text, tokenize(norm.text), terms)
+    return redact(text, [PiiSpan(s.type, *norm.to_original(s.start, s.end)) for s in spans])
 
 
 def joined_lemmas(texts: Iterable[str], terms: Sequence[str] = ()) -> list[str]:

@@ -27,7 +27,7 @@ from nlp.topics import (  # noqa: E402
 )
 from nlp.topics.taxonomy import theme_matrix  # noqa: E402
 from nlp.topics.trends import direction, z_critical  # noqa: E402
-from nlp.topics.vocab import joined_lemmas  # noqa: E402
+from nlp.topics.vocab import joined_lemmas, quote_text  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -316,6 +316,9 @@ def test_topics_no_small_group_hides_nothing(
 def test_topics_representative_texts_are_redacted() -> None:
     assert "田中" not in redact_text("田中さんにメールしたtanaka@example.comに返事がない")
     assert "example.com" not in redact_text("連絡先はtanaka@example.comです")
+    # examples are quoted as written, with the same spans redacted
+    text = "給料が低すぎます～①改善を。㈱らしくない。田中さんに０９０ー１２３４ー５６７８で"
+    assert quote_text(text) == "給料が低すぎます～①改善を。㈱らしくない。［氏名］さんに［電話番号］で"
 
 
 _PII_COMMENTS = [

@@ -318,7 +318,8 @@ def test_topics_representative_texts_are_redacted() -> None:
     assert "example.com" not in redact_text("連絡先はtanaka@example.comです")
     # examples are quoted as written, with the same spans redacted
     text = "給料が低すぎます～①改善を。㈱らしくない。田中さんに０９０ー１２３４ー５６７８で"
-    assert quote_text(text) == "給料が低すぎます～①改善を。㈱らしくない。［氏名］さんに［電話番号］で"
+    quoted = "給料が低すぎます～①改善を。㈱らしくない。［氏名］さんに［電話番号］で"
+    assert quote_text(text) == quoted
 
 
 _PII_COMMENTS = [

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nlp.errors import PackError, UnknownPackError
 
 __all__ = [
+    "AlertReason",
     "Label",
     "Polarity",
     "Theme",
@@ -31,6 +32,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Polarity = Literal["positive", "negative", "neutral"]
+#: the reasons of ``nlp/data/alerts.yaml`` a theme may raise or be signalled by
+AlertReason = Literal["harassment", "self_harm", "safety", "compliance", "threat"]
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 _PACK_SUFFIXES = (".yaml", ".yml")
@@ -70,10 +73,10 @@ class Theme(_Frozen):
     examples: tuple[ThemeExample, ...] = ()
     #: alert reasons (``harassment``, ``self_harm``, ``safety``, ``compliance``, ``threat``)
     #: that also signal this theme: a report of misconduct is about harassment/compliance
-    alert_reasons: tuple[str, ...] = ()
+    alert_reasons: tuple[AlertReason, ...] = ()
     #: alert reason raised when this theme is found in a negative clause (the taxonomy:
     #: harassment "always raises an alert"); positive mentions and questions do not
-    raises_alert: str | None = None
+    raises_alert: AlertReason | None = None
 
     @field_validator("cues", "exclude")
     @classmethod
@@ -81,6 +84,9 @@ class Theme(_Frozen):
         cleaned = tuple(value.strip() for value in values)
         if any(not value for value in cleaned):
             raise ValueError("expressions must not be empty")
+        listed = [value for value in cleaned if any(mark in value for mark in "、，,／")]
+        if listed:  # 「食堂、ランチ」 as one cue would match only the whole phrase
+            raise ValueError(f"one expression per list item, not {listed[0]!r}")
         duplicates = sorted({value for value in cleaned if cleaned.count(value) > 1})
         if duplicates:
             raise ValueError(f"duplicate expressions: {', '.join(duplicates)}")
@@ -156,8 +162,10 @@ def load_pack(name_or_path: str) -> ThemePack:
     path = Path(name_or_path)
     if path.suffix.lower() in _PACK_SUFFIXES and path.is_file():
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            source = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise PackError(f"theme pack {path.name}: save it as UTF-8") from None
+        except OSError as exc:
             raise PackError(f"theme pack {path.name}: cannot read file: {exc}") from exc
         return _parse(source, path.name)
     raise UnknownPackError(name_or_path, available_packs())
@@ -184,13 +192,50 @@ def _load_builtin(name: str) -> ThemePack:
 
 def _parse(source: str, filename: str) -> ThemePack:
     try:
-        data: Any = yaml.safe_load(source)
+        data: Any = yaml.load(source, Loader=_UniqueKeyLoader)  # noqa: S506 — a SafeLoader
     except yaml.YAMLError as exc:
-        raise PackError(f"theme pack {filename}: invalid YAML: {exc}") from exc
+        raise PackError(
+            f"theme pack {filename}: invalid YAML: {' '.join(str(exc).split())}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise PackError(f"theme pack {filename}: expected a mapping with id, version, themes")
     try:
         return ThemePack.model_validate(data)
     except ValidationError as exc:
-        raise PackError(f"theme pack {filename}: {exc}") from exc
+        raise PackError(f"theme pack {filename}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    """Pydantic's errors as ``themes.0.label.en: Field required; …`` (three at most)."""
+    errors = exc.errors(include_url=False)
+    # a tuple whose item failed also reports itself too short: only the item's error counts
+    errors = [
+        e
+        for e in errors
+        if e["type"] != "too_short"
+        or not any(len(o["loc"]) > len(e["loc"]) and o["loc"][: len(e["loc"])] == e["loc"]
+                   for o in errors)
+    ]  # fmt: skip
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
+        + (f" (got {e['input']!r})" if isinstance(e.get("input"), bool | int | float) else "")
+        for e in errors[:3]
+    ]
+    more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return "; ".join(parts) + more
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice (YAML would keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        for i, key in enumerate(keys):
+            if key in keys[:i]:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} written twice", node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _packs_dir() -> Traversable:

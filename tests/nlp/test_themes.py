@@ -135,8 +135,10 @@ def test_themes_user_pack_file_loads(tmp_path, suffix):
 MALFORMED = [
     # file content, part of the message
     ("id: [unclosed\n",                                        "invalid YAML"),
-    ("- just\n- a list\n",                                     "valid dictionary"),
-    ("",                                                       "valid dictionary"),
+    ("- just\n- a list\n",                                     "expected a mapping"),
+    ("",                                                       "expected a mapping"),
+    (USER_PACK.replace("[朝食, バイキング]", "[朝食、バイキング]"),   "one expression"),
+    (USER_PACK.replace("themes:", "version: 3\nthemes:"),      "'version' written twice"),
     (USER_PACK.replace("version: 2", "version: zero"),         "version"),
     (USER_PACK.replace("id: hotel", "id: Hotel"),              "pattern"),
     (USER_PACK.replace("id: breakfast", "id: cleanliness"),    "duplicate theme ids: cleanliness"),
@@ -163,8 +165,29 @@ def test_themes_malformed_user_pack_is_a_pack_error(tmp_path, content, message):
 def test_themes_user_pack_not_utf8_is_a_pack_error(tmp_path):
     path = tmp_path / "sjis.yaml"
     path.write_bytes(USER_PACK.encode("cp932"))
-    with pytest.raises(PackError, match="sjis.yaml"):
+    with pytest.raises(PackError, match="sjis.yaml: save it as UTF-8"):
         load_pack(str(path))
+
+
+def test_themes_pack_errors_are_one_line_and_alert_reasons_are_checked(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(USER_PACK.replace("[朝食, バイキング]", "[朝食]\n    raises_alert: harasment"))
+    with pytest.raises(PackError) as info:
+        load_pack(str(path))
+    message = str(info.value)
+    assert "\n" not in message and "errors.pydantic.dev" not in message
+    assert "raises_alert: Input should be 'harassment'" in message
+    assert "at least 1 item" not in message  # no echo of the theme's error on the list
+
+
+def test_themes_alert_reasons_of_packs_are_those_of_the_alert_cues():
+    from typing import get_args
+
+    from nlp.alerts import REASON_LABELS, load_alert_cues
+    from nlp.themes.pack import AlertReason
+
+    reasons = set(get_args(AlertReason))
+    assert reasons == set(load_alert_cues().cues) == set(REASON_LABELS) - {"model"}
 
 
 def test_themes_pack_models_are_frozen():

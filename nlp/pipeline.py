@@ -102,9 +102,35 @@ class PipelineConfig(BaseModel):
                 f"invalid pipeline config {path}: {', '.join(stray)} must be under [pipeline]"
             )
         try:
-            return cls.model_validate(data.get("pipeline", data))
+            return cls.model_validate(_beside(data.get("pipeline", data), Path(path).parent))
         except ValidationError as exc:
             raise ConfigError(f"invalid pipeline config {path}: {exc}") from exc
+
+
+def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``values`` with relative paths that exist next to the config file made absolute.
+
+    A config names its pack file and model directories relative to itself, so it works
+    from any working directory; names of shipped models (``linear-ja-v6``) stay names.
+    """
+
+    def near(value: Any) -> Any:
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            candidate = folder / value
+            if candidate.exists():
+                return str(candidate.resolve())
+        return value
+
+    out = dict(values)
+    if str(out.get("pack", "")).lower().endswith((".yaml", ".yml")):
+        out["pack"] = near(out["pack"])
+    if isinstance(out.get("comment_model"), list):
+        out["comment_model"] = [near(v) for v in out["comment_model"]]
+    elif "comment_model" in out:
+        out["comment_model"] = near(out["comment_model"])
+    if isinstance(out.get("sentiment_options"), dict):
+        out["sentiment_options"] = {k: near(v) for k, v in out["sentiment_options"].items()}
+    return out
 
 
 @dataclass(slots=True)

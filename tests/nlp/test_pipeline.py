@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -224,3 +225,22 @@ def test_pipeline_backend_options_it_does_not_take_are_a_config_error():
     config = PipelineConfig(comment_model=None, sentiment_options={"lexicon_pth": "x.tsv"})
     with pytest.raises(ConfigError, match="sentiment_options do not fit lexicon.v1.*lexicon_pth"):
         Pipeline(config)
+
+
+def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    pack = "id: mine\nversion: 1\nlabel: {ja: 私, en: Mine}\nthemes:\n"
+    pack += "  - id: canteen\n    label: {ja: 食堂, en: Canteen}\n    cues: [食堂]\n"
+    (folder / "mine.yaml").write_text(pack, "utf-8")
+    (folder / "koe.toml").write_text(
+        '[pipeline]\npack = "mine.yaml"\ncomment_model = ""\n', "utf-8"
+    )
+    monkeypatch.chdir(tmp_path)  # elsewhere: the names are next to the config, not here
+    config = PipelineConfig.from_toml("survey/koe.toml")
+    assert config.pack == str(folder / "mine.yaml")
+    assert [t.id for t in Pipeline(config).analyze("食堂が狭い")[0].themes] == ["canteen"]
+    standard = Path(__file__).parents[2] / "configs" / "standard.toml"
+    assert PipelineConfig.from_toml(standard).comment_model == (
+        "linear-ja-v6"
+    )  # a shipped model's name stays a name

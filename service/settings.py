@@ -25,7 +25,10 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Service configuration; every field reads ``KOE_<NAME>`` from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="KOE_", extra="ignore", frozen=True)
+    # an empty KOE_* variable (KOE_PIPELINE_CONFIG=) means unset, not the current folder
+    model_config = SettingsConfigDict(
+        env_prefix="KOE_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     #: SQLAlchemy URL; SQLite file by default, ``postgresql+psycopg://…`` for PostgreSQL
     database_url: str = Field(default_factory=default_database_url)

@@ -11,6 +11,7 @@ from service.settings import Settings
 
 def test_profile_setting_picks_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KOE_PROFILE", "fast")
+    monkeypatch.setenv("KOE_PIPELINE_CONFIG", "")  # empty is unset, not the current folder
     analyzer = load_analyzer(Settings())
     assert analyzer.pipeline.version.endswith("/lexicon.v1")
     assert Settings.model_fields["profile"].default == "accurate"

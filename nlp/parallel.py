@@ -13,6 +13,7 @@ from itertools import islice
 from nlp.io import InputRecord
 from nlp.pipeline import Pipeline, PipelineConfig
 from nlp.results import CommentAnalysis
+from nlp.themes import load_pack
 
 __all__ = ["analyze_stream", "default_workers", "one_torch_thread"]
 
@@ -38,7 +39,15 @@ def analyze_stream(
 
     Results come back in input order; at most ``2 × workers`` chunks are in flight,
     so memory stays bounded on huge inputs.
+
+    Raises:
+        ValueError: ``chunk_size`` is below 1.
+        UnknownPackError: the config's pack is neither built in nor a pack file (before
+            any worker starts).
     """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+    load_pack(config.pack)  # a worker would die of it, as a broken process pool
     chunks = _chunked(records, chunk_size)
     if workers <= 1:
         pipe = pipeline or Pipeline(config)

@@ -160,6 +160,10 @@ class Pipeline:
             raise ConfigError(
                 f"sentiment_options do not fit {self.config.sentiment_backend}: {exc}"
             ) from None
+        if not isinstance(self.sentiment.batch_size, int) or self.sentiment.batch_size < 1:
+            raise ConfigError(
+                f"{self.config.sentiment_backend}: batch_size must be a positive integer"
+            )
         self.comment_model = (
             load_comment_model(
                 self.config.comment_model,
@@ -209,6 +213,11 @@ class Pipeline:
         results: list[CommentAnalysis | None] = []
         pending: list[_Pending] = []
         for index, record in enumerate(records):
+            if not isinstance(record, InputRecord):
+                raise TypeError(
+                    f"record {index + 1} is {type(record).__name__}, not InputRecord "
+                    "(plain texts go to analyze())"
+                )
             pack = record.pack or self.config.pack
             try:
                 pending.append(_Pending(index, record, pack, self._prepare(record, pack)))
@@ -239,6 +248,11 @@ class Pipeline:
     def _finish(self, chunk: Sequence[_Pending], results: list[CommentAnalysis | None]) -> None:
         try:
             all_scores = self.sentiment.score_batch([p.doc for p in chunk])
+            if len(all_scores) != len(chunk):
+                raise ValueError(
+                    f"{self.sentiment.name} returned {len(all_scores)} results for "
+                    f"{len(chunk)} comments"
+                )
             labels = self._comment_labels(chunk)
             clause_probs = self._clause_probabilities(chunk, labels)
         except Exception as exc:  # noqa: BLE001

@@ -244,3 +244,30 @@ def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     assert PipelineConfig.from_toml(standard).comment_model == (
         "linear-ja-v6"
     )  # a shipped model's name stays a name
+
+
+def test_pipeline_records_and_streams_check_their_arguments(tiny_pipeline):
+    from nlp.errors import UnknownPackError
+    from nlp.parallel import analyze_stream
+
+    with pytest.raises(TypeError, match="record 1 is dict, not InputRecord"):
+        tiny_pipeline.analyze_records([{"text": "残業"}])
+    records = [InputRecord(id="1", text="残業", attributes={})]
+    with pytest.raises(ValueError, match="chunk_size must be at least 1"):
+        list(analyze_stream(records, tiny_pipeline.config, chunk_size=0))
+    wrong = tiny_pipeline.config.model_copy(update={"pack": "nope"})
+    with pytest.raises(UnknownPackError):  # before a worker dies of it
+        list(analyze_stream(records, wrong, workers=2))
+
+
+def test_pipeline_a_backend_that_miscounts_fails_its_comments_not_the_batch(tiny_pipeline):
+    class Miscounting:
+        name, batch_size = "miscounting.v1", 64
+
+        def score_batch(self, docs):
+            return []
+
+    tiny_pipeline.sentiment = Miscounting()
+    results = tiny_pipeline.analyze(["残業が多い", "良い職場"])
+    assert [r.error.code for r in results] == ["internal_error"] * 2
+    assert "returned 0 results for 2 comments" in results[0].error.message

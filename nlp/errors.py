@@ -72,11 +72,11 @@ class UnknownPackError(ConfigError, KeyError):
 
     code = "unknown_pack"
 
-    def __init__(self, name: str, available: Iterable[str]) -> None:
+    def __init__(self, name: str, available: Iterable[str], problem: str = "") -> None:
         names = ", ".join(sorted(available))
+        what = f"theme pack file {name!r} {problem}" if problem else f"unknown theme pack {name!r}"
         super().__init__(
-            f"unknown theme pack {name!r}; available packs: {names} "
-            "(or give the path of a pack .yaml file)"
+            f"{what}; available packs: {names} (or give the path of a pack .yaml file)"
         )
 
 

@@ -168,7 +168,10 @@ def load_pack(name_or_path: str) -> ThemePack:
         except OSError as exc:
             raise PackError(f"theme pack {path.name}: cannot read file: {exc}") from exc
         return _parse(source, path.name)
-    raise UnknownPackError(name_or_path, available_packs())
+    problem = ""
+    if path.suffix.lower() in _PACK_SUFFIXES:  # meant as a file: say what is wrong with it
+        problem = "is a folder" if path.is_dir() else "does not exist"
+    raise UnknownPackError(name_or_path, available_packs(), problem)
 
 
 @functools.cache

@@ -99,6 +99,8 @@ def test_themes_unknown_pack_lists_the_packs(name):
     assert isinstance(info.value, KeyError)
     assert info.value.code == "unknown_pack"
     assert "customer, employee" in str(info.value)
+    if name.endswith((".yaml", ".yml")):
+        assert f"theme pack file {name!r} does not exist" in str(info.value)
 
 
 USER_PACK = """\

@@ -140,8 +140,8 @@ def theme_check(
 def later_check() -> dict[str, Any]:
     """:func:`theme_check` on each later training file, by a comment model that never saw it.
 
-    As ``cross_domain.py --split later``: the linear model is trained on the 18 files the
-    shipped encoder saw; each of the twelve later files is then its own batch per pack.
+    As ``cross_domain.py --split later``: the linear model is trained on every training
+    file but the twelve later ones; each of those is then its own batch per pack.
     """
     from cross_domain import encoder_split, linear_model
 

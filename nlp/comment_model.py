@@ -8,7 +8,10 @@ Several models are averaged: the ensemble of both is the ``accurate`` profile.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -24,9 +27,14 @@ __all__ = [
     "KOE_FILE",
     "CommentModel",
     "EnsembleCommentModel",
+    "check_model_name",
+    "discard_model_dir",
     "is_encoder_dir",
     "load_comment_model",
     "prepare_model_dir",
+    "publish_model_dir",
+    "staged_model_dir",
+    "staging_dir",
 ]
 
 Probabilities = dict[str, list[dict[str, float]]]
@@ -37,29 +45,87 @@ DEFAULT_ENCODER = "bert-ja-v2-l2"
 
 #: the file that marks an encoder model directory (head labels, binary names, length)
 KOE_FILE = "koe.json"
-#: files a training run writes that a later run with ``--no-evaluate`` would leave stale
-_EVALUATION_FILES = ("metrics.json", "MODEL_CARD.md")
 
 
-def prepare_model_dir(out: Path, *, overwrite: bool) -> None:
-    """Check that training may write a model to ``out``.
-
-    A directory that already holds a model (its ``config.json``) is only replaced with
-    ``overwrite``; its metrics and model card are then removed, so that none describe
-    the new weights until they are evaluated again.
+def check_model_name(name: str) -> str:
+    """A model name is one directory name (it is the default ``models/<name>``).
 
     Raises:
-        ConfigError: ``out`` holds a model and ``overwrite`` is false.
+        ConfigError: ``name`` is empty, ``.`` or ``..``, or has a path separator.
     """
-    if not (out / "config.json").exists():
-        return
-    if not overwrite:
+    if not name.strip() or name in (".", "..") or "/" in name or "\\" in name:
         raise ConfigError(
-            f"{out} already holds a model; choose another name or --output, or pass "
-            "--overwrite to replace it"
+            f"model name {name!r} must be one directory name (not empty, no '/', not '..')"
         )
-    for name in _EVALUATION_FILES:
-        (out / name).unlink(missing_ok=True)
+    return name
+
+
+def staging_dir(out: Path) -> Path:
+    """The hidden sibling ``.NAME.partial`` a training run writes before it is published."""
+    return out.parent / f".{out.name}.partial"
+
+
+def prepare_model_dir(out: Path, *, overwrite: bool) -> Path:
+    """Check that training may write a model to ``out``; return an empty staging directory.
+
+    Training writes into the staging directory (:func:`staging_dir`) and
+    :func:`publish_model_dir` swaps it in for ``out`` only when the run succeeded, so a
+    failed or interrupted run leaves ``out`` as it was. A directory that already holds a
+    model (its ``config.json``) is only replaced with ``overwrite``; one that holds other
+    files is never replaced.
+
+    Raises:
+        ConfigError: ``out`` holds a model and ``overwrite`` is false, or holds other files.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file, not a model directory; choose another --output")
+    if (out / "config.json").exists():
+        if not overwrite:
+            raise ConfigError(
+                f"{out} already holds a model; choose another name or --output, or pass "
+                "--overwrite to replace it"
+            )
+    elif out.is_dir() and any(out.iterdir()):
+        raise ConfigError(
+            f"{out} holds files but no model (no config.json); choose a new or empty "
+            "directory as --output"
+        )
+    staging = staging_dir(out)
+    discard_model_dir(staging)  # a leftover of a run that was killed
+    staging.mkdir(parents=True)
+    return staging
+
+
+def publish_model_dir(staging: Path, out: Path) -> None:
+    """Replace ``out`` (if any) by the finished ``staging`` directory, then drop the old one."""
+    old = out.parent / f".{out.name}.old"
+    discard_model_dir(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    discard_model_dir(old)
+
+
+def discard_model_dir(staging: Path) -> None:
+    """Remove a staging directory of a run that failed (nothing if there is none)."""
+    if staging.is_dir():
+        shutil.rmtree(staging)
+
+
+@contextmanager
+def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
+    """Write a model into the yielded staging directory; publish it as ``out`` on success.
+
+    On any exception (Ctrl-C included) the staging directory is removed and ``out`` is
+    left untouched.
+    """
+    staging = prepare_model_dir(out, overwrite=overwrite)
+    try:
+        yield staging
+    except BaseException:
+        discard_model_dir(staging)
+        raise
+    publish_model_dir(staging, out)
 
 
 def is_encoder_dir(path: Path) -> bool:
@@ -83,7 +149,11 @@ class CommentModel(Protocol):
 class EnsembleCommentModel:
     """The weighted mean of several models' probabilities.
 
-    Each head is averaged over the models that have it, binary labels over those all have.
+    ``sentiment`` and ``intent`` are averaged over the models that have the head (over
+    the labels they all have: each is a distribution). Each binary label (``alert``,
+    ``theme:<id>``) is averaged over the models that have it, their weights renormalised,
+    so a model without an alert head or with other themes takes none away; ``alert`` is
+    the highest probability of the models that have it.
     """
 
     def __init__(self, models: Sequence[CommentModel], weights: Sequence[float] = ()) -> None:
@@ -102,22 +172,49 @@ class EnsembleCommentModel:
         if not docs:
             return {head: [] for out in outputs for head in out}
         averaged: Probabilities = {}
-        for head in ("sentiment", "intent", "binary"):
+        for head in ("sentiment", "intent"):
             having = [(w, out[head]) for w, out in zip(self.weights, outputs, strict=True)
                       if head in out]  # fmt: skip
-            if not having:
-                continue
-            # A model gives every doc the same labels: average label columns.
-            keys = sorted(set.intersection(*(set(probs[0]) for _, probs in having)))
-            total = sum(w for w, _ in having) or 1.0
-            columns = [np.array([[row[k] for k in keys] for row in probs]) for _, probs in having]
-            mean = np.tensordot([w for w, _ in having], columns, axes=1) / total
-            averaged[head] = [dict(zip(keys, row.tolist(), strict=True)) for row in mean]
-        # A follow-up flag favours recall: the most alarmed model decides.
-        for i, row in enumerate(averaged["binary"]):
-            if "alert" in row:
-                row["alert"] = max(out["binary"][i].get("alert", 0.0) for out in outputs)
+            if having:
+                # A model gives every doc the same labels: average label columns.
+                keys = sorted(set.intersection(*(set(probs[0]) for _, probs in having)))
+                averaged[head] = _weighted_mean(having, keys, len(docs))
+        binary = [(w, out["binary"]) for w, out in zip(self.weights, outputs, strict=True)
+                  if "binary" in out]  # fmt: skip
+        if binary:
+            averaged["binary"] = _binary_union(binary, len(docs))
         return averaged
+
+
+def _weighted_mean(
+    having: Sequence[tuple[float, list[dict[str, float]]]], keys: Sequence[str], n: int
+) -> list[dict[str, float]]:
+    """Per doc, the weighted mean of the ``keys`` columns over the models in ``having``."""
+    if not keys:
+        return [{} for _ in range(n)]
+    total = sum(w for w, _ in having) or 1.0
+    columns = [np.array([[row[k] for k in keys] for row in probs]) for _, probs in having]
+    mean = np.tensordot([w for w, _ in having], columns, axes=1) / total
+    return [dict(zip(keys, row.tolist(), strict=True)) for row in mean]
+
+
+def _binary_union(
+    having: Sequence[tuple[float, list[dict[str, float]]]], n: int
+) -> list[dict[str, float]]:
+    """Every binary label of any model, averaged over the models that have it."""
+    owners: dict[str, tuple[int, ...]] = {}
+    for key in sorted({k for _, probs in having for k in probs[0]}):
+        owners[key] = tuple(i for i, (_, probs) in enumerate(having) if key in probs[0])
+    rows: list[dict[str, float]] = [{} for _ in range(n)]
+    for group in sorted(set(owners.values())):  # labels that the same models have
+        keys = [k for k, who in owners.items() if who == group]
+        for row, part in zip(rows, _weighted_mean([having[i] for i in group], keys, n),
+                             strict=True):  # fmt: skip
+            row.update(part)
+    for i, row in enumerate(rows):
+        if "alert" in row:  # a follow-up flag favours recall: the most alarmed model decides
+            row["alert"] = max(probs[i]["alert"] for _, probs in having if "alert" in probs[i])
+    return [dict(sorted(row.items())) for row in rows]
 
 
 def load_comment_model(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
+from nlp.errors import FeedbackError, InputError
 from nlp.io import InputRecord
 from nlp.pii import HONORIFICS
 from nlp.pipeline import Pipeline, PipelineConfig
@@ -25,6 +26,7 @@ __all__ = [
     "evaluate_polarity",
     "load_labelled",
     "load_polarity_tsv",
+    "pack_warnings",
     "polarity_split",
     "score_predictions",
     "text_bucket",
@@ -79,13 +81,39 @@ def _csv_rows(path: Path) -> Iterable[tuple[str, str, dict[str, Any]]]:
     from nlp.io import decode_bytes
 
     reader = csv.DictReader(io.StringIO(decode_bytes(path.read_bytes())))
+    header = [name.strip() for name in reader.fieldnames or []]
     for number, row in enumerate(reader, 1):
+        where = f"row {number + 1}"  # as Excel numbers it: the header is row 1
+        extra: list[str] = row.pop(None, None) or []  # type: ignore[assignment]
+        if any(cell.strip() for cell in extra):  # more cells than columns: an unquoted comma
+            row = _rejoined(row, extra, header, f"{path}: {where}")
         cells = {k.strip(): (v or "").strip() for k, v in row.items() if k}
         if not any(cells.values()):
             continue  # an empty row (Excel leaves some at the end)
         if "alert" in cells:
             cells["alert"] = cells["alert"].lower() in {"1", "true", "yes"}
-        yield f"row {number}", str(number), cells
+        yield where, str(number), cells
+
+
+def _rejoined(
+    row: dict[str, str], extra: list[str], header: list[str], where: str
+) -> dict[str, str]:
+    """A row with more cells than columns: a last ``text`` column takes the rest back.
+
+    As ``koe analyze`` reads it, a comment in the last column keeps its unquoted commas;
+    anywhere else the cells cannot be told apart.
+
+    Raises:
+        InputError: The last column is not ``text``.
+    """
+    if header and header[-1] == "text":
+        last = list(row)[len(header) - 1]
+        return {**row, last: ",".join([row[last] or "", *extra]).rstrip(",")}
+    raise InputError(
+        f"{where}: {len(header) + len(extra)} cells, but the header has {len(header)} columns "
+        f'({", ".join(header)}); quote a cell that contains a comma ("a,b") and separate '
+        "themes with ';'"
+    )
 
 
 def _checked(raw: dict[str, Any], where: str, default_id: str) -> dict[str, Any]:
@@ -194,19 +222,67 @@ def evaluate(path: str | Path, config: PipelineConfig | None = None) -> dict[str
     ]
     predictions = pipe.analyze_records(records)
     metrics = score_predictions(gold, predictions)
+    metrics["warnings"] = pack_warnings(gold, pipe.config.pack)
     metrics["pipeline_version"] = pipe.version
     metrics["config"] = pipe.config.model_dump(mode="json")
     return metrics
 
 
+def pack_warnings(gold: Sequence[dict[str, Any]], default_pack: str) -> list[str]:
+    """Gold theme ids that the pack scoring their rows does not have (never predicted).
+
+    A row is analysed with its ``pack`` (or ``domain``) field, else ``default_pack``.
+    """
+    from nlp.themes import available_packs, load_pack
+
+    def theme_ids(name: str) -> set[str] | None:
+        try:
+            return {t.id for t in load_pack(name).themes}
+        except FeedbackError:
+            return None  # the pipeline reports an unknown pack itself
+
+    unknown: dict[str, set[str]] = defaultdict(set)
+    rows: Counter[str] = Counter()
+    for g in gold:
+        pack = str(g.get("pack") or g.get("domain") or default_pack)
+        rows[pack] += 1
+        unknown[pack] |= set(g.get("themes") or {})
+    warnings = []
+    for pack, ids in sorted(unknown.items()):
+        missing = sorted(ids - (theme_ids(pack) or ids))
+        if not missing:
+            continue
+        others = [name for name in available_packs()
+                  if name != pack and set(missing) <= (theme_ids(name) or set())]  # fmt: skip
+        hint = f"; they are in the {others[0]!r} pack (--pack {others[0]})" if others else ""
+        warnings.append(
+            f"{len(missing)} gold theme ids are not in the theme pack {pack!r} that scored "
+            f"{rows[pack]} rows, so they are never predicted: {', '.join(missing[:8])}"
+            f"{', …' if len(missing) > 8 else ''}{hint}; rows without a pack or domain "
+            "field use --pack"
+        )
+    return warnings
+
+
 def load_polarity_tsv(path: str | Path) -> list[tuple[str, str]]:
-    """Read ``sentence<TAB>0|1`` rows as (text, "negative"|"positive")."""
+    """Read ``sentence<TAB>0|1`` rows as (text, "negative"|"positive").
+
+    Raises:
+        InputError: No row has that shape (e.g. labelled comments saved as ``.tsv``).
+    """
     rows = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for line in lines:
         text, _, rest = line.partition("\t")
         label = rest.strip().split("\t")[0] if rest else ""
         if text.strip() and label in {"0", "1"}:
             rows.append((text, "positive" if label == "1" else "negative"))
+    if not rows:
+        raise InputError(
+            f"{path}: none of its {len(lines)} lines is a polarity sentence "
+            "(sentence<TAB>0|1, chABSA format), as .tsv files are read; save labelled "
+            "comments as .csv or .jsonl"
+        )
     return rows
 
 
@@ -253,18 +329,26 @@ def evaluate_polarity(
         "accuracy": round(sum(strict) / len(rows), 4) if rows else 0.0,
         "binary_accuracy": round(sum(binary) / len(rows), 4) if rows else 0.0,
         "always_positive": round(positive / len(rows), 4) if rows else 0.0,
+        "errors": sum(r.error is not None for r in results),
         "pipeline_version": pipe.version,
     }
 
 
 _NO_THEME_METRICS = ("theme_micro_f1", "theme_precision", "theme_recall",
-                     "theme_polarity_accuracy", "alert_recall", "alert_false_rate")  # fmt: skip
+                     "theme_polarity_accuracy")  # fmt: skip
+_NO_ALERT_METRICS = ("alert_recall", "alert_false_rate")
 
 
 def score_predictions(
     gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
 ) -> dict[str, Any]:
-    """Compare predictions with gold records (same order)."""
+    """Compare predictions with gold records (same order).
+
+    A row whose analysis failed counts as predicted neutral (and intent ``other``);
+    ``errors`` counts them and ``error_examples`` gives the first few. Theme metrics need
+    a ``themes`` field and alert metrics an ``alert`` field in some row; else they are
+    None.
+    """
     sentiment_pairs = [
         (g["sentiment"], p.sentiment or "neutral") for g, p in zip(gold, predictions, strict=True)
     ]
@@ -283,12 +367,17 @@ def score_predictions(
     metrics["intent_macro_f1"] = _macro_f1(intent_pairs, INTENTS)[0] if intent_pairs else None
     if any("themes" in g for g in gold):  # a sentiment-only file has no theme metrics
         metrics.update(_theme_metrics(gold, predictions))
-        metrics.update(_alert_metrics(gold, predictions))
     else:
         metrics.update(dict.fromkeys(_NO_THEME_METRICS))
+    if any("alert" in g for g in gold):  # no alert labels: no alert metrics (no guessing)
+        metrics.update(_alert_metrics(gold, predictions))
+    else:
+        metrics.update(dict.fromkeys(_NO_ALERT_METRICS))
     metrics.update(_pii_metrics(gold, predictions))
     metrics["sentiment_accuracy_by_tag"] = _by_tag(gold, sentiment_pairs)
-    metrics["errors"] = sum(p.error is not None for p in predictions)
+    failed = [(g, p.error) for g, p in zip(gold, predictions, strict=True) if p.error]
+    metrics["errors"] = len(failed)
+    metrics["error_examples"] = [f"{g['id']}: {e.message}" for g, e in failed[:3]]
     metrics["by_domain"] = _by_domain(gold, predictions)
     return metrics
 
@@ -312,13 +401,19 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 def _macro_f1(
     pairs: Sequence[tuple[str, str]], labels: Iterable[str]
 ) -> tuple[float, dict[str, dict[str, float]]]:
+    """Mean F1 over the ``labels`` present in gold or predictions, and per-class scores.
+
+    As scikit-learn's default: a label predicted but never gold counts (F1 0), one in
+    neither is left out.
+    """
     per_class = {}
     for label in labels:
         tp = sum(g == label and p == label for g, p in pairs)
         fp = sum(g != label and p == label for g, p in pairs)
         fn = sum(g == label and p != label for g, p in pairs)
         per_class[label] = _prf(tp, fp, fn)
-    present = [v["f1"] for v in per_class.values() if v["support"]]
+    seen = {label for pair in pairs for label in pair}
+    present = [v["f1"] for label, v in per_class.items() if label in seen]
     return (round(sum(present) / len(present), 4) if present else 0.0), per_class
 
 
@@ -364,9 +459,7 @@ def _alert_metrics(
     gold: Sequence[dict[str, Any]], predictions: Sequence[CommentAnalysis]
 ) -> dict[str, Any]:
     def gold_alert(g: dict[str, Any]) -> bool:
-        if "alert" in g:
-            return bool(g["alert"])
-        return "harassment" in (g.get("themes") or {})  # schema without the optional field
+        return bool(g.get("alert"))
 
     pairs = [(gold_alert(g), p.alert.flag) for g, p in zip(gold, predictions, strict=True)]
     positives = [p for g, p in pairs if g]

@@ -64,16 +64,43 @@ class LinearCommentModel:
     @classmethod
     def load(cls, name_or_path: str) -> LinearCommentModel:
         """Load ``config.json``, ``vocab.json`` and ``model.safetensors`` from a directory."""
+        from safetensors import SafetensorError
         from safetensors.numpy import load_file
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         directory = resolve_model_dir(name_or_path)
+        if not (directory / "config.json").is_file():
+            raise ModelLoadError(
+                f"cannot load comment model from {directory}: no config.json (not a model "
+                "directory, or a damaged one)"
+            )
         try:
             config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+            if isinstance(config, dict) and "model_type" in config:  # a transformers checkpoint
+                raise ModelLoadError(
+                    "a transformers checkpoint without koe.json (its heads' labels); "
+                    "train one with scripts/train.py"
+                )
             vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
             tensors = load_file(str(directory / "model.safetensors"))
-        except (OSError, ValueError) as exc:
+            return cls._from_parts(config, vocab, tensors, directory.name)
+        except ModelLoadError as exc:
             raise ModelLoadError(f"cannot load comment model from {directory}: {exc}") from exc
+        except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
+            problem = str(exc)
+            if isinstance(exc, KeyError):
+                problem = f"config.json or model.safetensors lacks {exc}"
+            elif isinstance(exc, SafetensorError):
+                problem = f"model.safetensors is damaged or truncated ({exc})"
+            raise ModelLoadError(
+                f"cannot load comment model from {directory}: {problem.splitlines()[0]}"
+            ) from exc
+
+    @classmethod
+    def _from_parts(
+        cls, config: dict[str, Any], vocab: dict[str, int], tensors: dict[str, Any], default: str
+    ) -> LinearCommentModel:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         params = {**config["vectorizer"], "ngram_range": tuple(config["vectorizer"]["ngram_range"])}
         vectorizer = TfidfVectorizer(**params, vocabulary=vocab)
         vectorizer.idf_ = tensors["idf"]
@@ -82,11 +109,14 @@ class LinearCommentModel:
             for head, labels in config["labels"].items()
         }
         binary = (tuple(config["binary"]), tensors["binary.coef"], tensors["binary.intercept"])
+        for labels, coef, intercept in (*heads.values(), binary):
+            if coef.shape != (len(labels), len(tensors["idf"])) or len(intercept) != len(labels):
+                raise ValueError("model.safetensors does not match config.json (label counts)")
         wordvec = None
         if spec := config.get("wordvec"):
             vectors = load_word_vectors(resolve_model_dir(spec["model"]))
             wordvec = (vectors, float(spec["scale"]), tensors["binary.coef_dense"])
-        return cls(config.get("name", directory.name), vectorizer, heads, binary, wordvec)
+        return cls(config.get("name", default), vectorizer, heads, binary, wordvec)
 
     def predict_docs(self, docs: Sequence[Doc]) -> dict[str, list[dict[str, float]]]:
         """:meth:`predict_proba` of the docs, reusing their normalised text and tokens."""

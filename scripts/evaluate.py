@@ -42,6 +42,7 @@ HEADLINE = [
     ("pii_recall", "PII recall"),
     ("alert_recall", "alert recall"),
     ("alert_false_rate", "false-alert rate"),
+    ("errors", "errors (rows not analysed)"),
 ]
 TABLE = [
     "sentiment_macro_f1",
@@ -51,6 +52,7 @@ TABLE = [
     "intent_accuracy",
     "alert_recall",
     "alert_false_rate",
+    "errors",
 ]
 
 
@@ -152,10 +154,29 @@ def _peer_predictions(label_of: Callable[[str], str], texts: list[str]) -> list[
     return out
 
 
-def run(path: Path, config: PipelineConfig, holdout: float | None) -> dict[str, Any]:
+def run(
+    path: Path, config: PipelineConfig, holdout: float | None, name: str = ""
+) -> dict[str, Any]:
     if path.suffix == ".tsv":
-        return evaluate_polarity(path, config, holdout=holdout)
-    return evaluate(path, config)
+        metrics = evaluate_polarity(path, config, holdout=holdout)
+    else:
+        metrics = evaluate(path, config)
+    warn(metrics, name)
+    return metrics
+
+
+def warn(metrics: dict[str, Any], name: str = "") -> None:
+    """Print a warning line per problem of a run: failed rows, themes its pack lacks."""
+    where = f" ({name})" if name else ""
+    if metrics.get("errors"):
+        first = (metrics.get("error_examples") or [""])[0]
+        print(
+            f"warning{where}: {metrics['errors']} of {metrics['n']} rows could not be analysed "
+            f"and are scored as neutral" + (f"; first: {first}" if first else ""),
+            file=sys.stderr,
+        )
+    for line in metrics.get("warnings") or []:
+        print(f"warning{where}: {line}", file=sys.stderr)
 
 
 def run_peer(path: Path, holdout: float | None, label_of: Callable[[str], str]) -> dict[str, Any]:
@@ -176,10 +197,12 @@ def print_metrics(path: Path, metrics: dict[str, Any]) -> None:
     if "binary_accuracy" in metrics:
         for key in ("accuracy", "binary_accuracy", "always_positive"):
             print(f"  {key:<34} {metrics[key]:.3f}")
+        print(f"  {'errors':<34} {metrics['errors']}")
         return
     for key, label in HEADLINE:
         value = metrics[key]
-        print(f"  {label:<34} {'n/a' if value is None else f'{value:.3f}'}")
+        shown = "n/a" if value is None else str(value) if key == "errors" else f"{value:.3f}"
+        print(f"  {label:<34} {shown}")
     for domain, values in metrics["by_domain"].items():
         shown = ", ".join(f"{k} {v:.3f}" for k, v in values.items() if k != "n")
         print(f"  {domain} (n={values['n']}): {shown}")
@@ -197,20 +220,37 @@ def compare(
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name in PROFILES:
-        results[name] = run(path, profile_config(name, **overrides), holdout)
-    for encoder in encoders:
+        results[name] = run(path, profile_config(name, **overrides), holdout, name)
+    for label, encoder in zip(encoder_labels(encoders), encoders, strict=True):
         config = profile_config("accurate", encoder=str(encoder), **overrides)
-        results[f"accurate with {encoder.name}"] = run(path, config, holdout)
+        results[label] = run(path, config, holdout, label)
     for name, label_of in peers().items():
         results[f"{name} (peer)"] = run_peer(path, holdout, label_of)
-    columns = ["accuracy", "binary_accuracy"] if path.suffix == ".tsv" else TABLE
+    columns = ["accuracy", "binary_accuracy", "errors"] if path.suffix == ".tsv" else TABLE
     print(f"{path} — {next(iter(results.values()))['n']} items")
     print("| profile | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for name, metrics in results.items():
-        cells = [f"{metrics[c]:.3f}" if metrics.get(c) is not None else "—" for c in columns]
+        cells = [_cell(metrics.get(c)) for c in columns]
         print(f"| {name} | " + " | ".join(cells) + " |")
     return results
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return str(value) if isinstance(value, int) else f"{value:.3f}"
+
+
+def encoder_labels(encoders: list[Path]) -> list[str]:
+    """One row label per ``--encoder``: its directory name, the path where names repeat."""
+    names = [encoder.name for encoder in encoders]
+    labels = [str(e) if names.count(e.name) > 1 else e.name for e in encoders]
+    unique = []
+    for i, label in enumerate(labels):
+        repeat = labels[:i].count(label)
+        unique.append(f"{label} ({repeat + 1})" if repeat else label)
+    return [f"accurate with {label}" for label in unique]
 
 
 def main() -> None:
@@ -223,11 +263,19 @@ def main() -> None:
     parser.add_argument("--holdout", type=float, help=".tsv: only the held-out share")
     parser.add_argument(
         "--encoder", type=Path, action="append", default=[],
-        help="--compare: also the accurate profile with this model directory (repeatable)",
+        help="with --compare only: also the accurate profile with this encoder model "
+        "directory (repeatable); without --compare use --config with your encoder",
     )  # fmt: skip
     parser.add_argument("--pack", help="theme pack for rows without a domain/pack field")
     parser.add_argument("--output", type=Path, help="write all metrics here as JSON")
     args = parser.parse_args()
+    if args.encoder and not args.compare:
+        parser.error(
+            "--encoder needs --compare; to evaluate one configuration with your encoder, "
+            "give --config with a copy of configs/accurate.toml naming it"
+        )
+    if args.output and args.output.resolve() == args.data.resolve():
+        parser.error(f"--output {args.output} is the labelled file itself; choose another path")
     overrides = {"pack": args.pack} if args.pack else {}
     if args.compare:
         metrics = compare(args.data, args.holdout, args.encoder, overrides)

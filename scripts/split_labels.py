@@ -15,6 +15,7 @@ import csv
 import json
 from pathlib import Path
 
+from nlp.errors import FeedbackError
 from nlp.evaluation import load_labelled, text_bucket
 
 
@@ -58,5 +59,5 @@ def main() -> None:
 if __name__ == "__main__":
     try:
         main()
-    except (OSError, ValueError) as exc:  # user errors: one line, exit 1
+    except (FeedbackError, OSError, ValueError) as exc:  # user errors: one line, exit 1
         raise SystemExit(f"error: {exc}") from None

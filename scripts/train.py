@@ -12,7 +12,10 @@ model.base_model=/path/to/hf-checkpoint``; ``--config`` also takes a model's own
 JSONL (columns ``text,sentiment[,intent][,themes]``; see README "Retrain on your own
 labels"). The model directory (default ``models/<name>``) gets ``model.safetensors``,
 tokenizer files, ``config.json``, ``heads.safetensors``, ``koe.json``,
-``train_config.json``, ``metrics.json`` and ``MODEL_CARD.md``.
+``train_config.json``, ``metrics.json`` and ``MODEL_CARD.md``; with ``--output`` and no
+``name=`` the model is named after its directory. Everything is written into a hidden
+``.NAME.partial`` directory beside it, which replaces the model directory only when the run
+(evaluation included) succeeded: a failed or interrupted run leaves the old model as it was.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from nlp.comment_model import DEFAULT_LINEAR, prepare_model_dir
+from pydantic import ValidationError
+
+from nlp.comment_model import DEFAULT_LINEAR, staged_model_dir
 from nlp.encoder.train import TrainConfig, train_encoder
-from nlp.errors import FeedbackError
+from nlp.errors import ConfigError, FeedbackError
 from nlp.evaluation import evaluate, evaluate_polarity, load_labelled
 from nlp.profiles import profile_config
 
@@ -91,8 +96,28 @@ def _row(name: str, m: dict[str, Any]) -> str:
     return f"| {name} | " + " | ".join(f"{v:.3f}" if v is not None else "—" for v in cells) + " |"
 
 
-def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> str:
-    """MODEL_CARD.md from the resolved config, the training summary and the metrics."""
+def _polarity_data(data: dict[str, Any]) -> str:
+    """The card's line on sentence polarity data, or nothing when none was used."""
+    if not data["polarity_files"]:
+        return ""
+    kept = f"{100 * (1 - data['polarity_holdout']):.0f} % not held out"
+    if data["polarity_files"] == ["data/chabsa/chabsa.tsv"]:
+        return (
+            "- `data/chabsa/chabsa.tsv` (chABSA, CC BY 4.0, financial reports): the\n"
+            f"  {kept}, as sentiment-only examples.\n"
+        )
+    files = ", ".join(f"`{pattern}`" for pattern in data["polarity_files"])
+    return f"- {files} (sentence polarity): the {kept}, as sentiment-only examples.\n"
+
+
+def model_card(
+    out: Path, metrics: dict[str, Any], summary: dict[str, Any], *, published: Path | None = None
+) -> str:
+    """MODEL_CARD.md from the resolved config, the training summary and the metrics.
+
+    ``out`` holds the model files; ``published`` is the directory it is published as
+    (default ``out``), named in the command that reproduces it.
+    """
     config = json.loads((out / "train_config.json").read_text(encoding="utf-8"))
     koe = json.loads((out / "koe.json").read_text(encoding="utf-8"))
     model, data, dev = config["model"], config["data"], metrics["dev"]
@@ -129,7 +154,9 @@ def model_card(out: Path, metrics: dict[str, Any], summary: dict[str, Any]) -> s
         unseen = "; dev and tune are never trained on"
     else:  # the researcher's own labels (--data)
         source, unseen = f"{files}: your labelled comments", ""
-    where = out.resolve()
+    where = (published or out).resolve()
+    chabsa_used = any("chabsa" in pattern for pattern in data["polarity_files"])
+    license_extra = "; chABSA part CC BY 4.0" if chabsa_used else ""
     config_path = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
     output = "" if where == ROOT / "models" / config["name"] else f" --output {config_path}"
     return f"""# {config["name"]} — koe transformer comment model
@@ -159,9 +186,7 @@ rule alerts stay rule-based.
 - {source};
   {100 * data["valid_fraction"]:.0f} % of them (chosen by a hash of the text) are the
   early-stopping split{unseen}.
-- `data/chabsa/chabsa.tsv` (chABSA, CC BY 4.0, financial reports): the
-  {100 * (1 - data["polarity_holdout"]):.0f} % not held out, as sentiment-only examples.
-- {summary["n_examples"]:,} training examples in all ({examples}).
+{_polarity_data(data)}- {summary["n_examples"]:,} training examples in all ({examples}).
 
 Training: {summary["train_seconds"] / 60:.1f} min on CPU, best epoch {summary["best_epoch"]}
 (early stopping, patience {config["optim"]["patience"]}), seed {config["seed"]}. Reproduce:
@@ -199,8 +224,53 @@ thousand comments written by a small number of writers, it knows little Japanese
 them — rare words, long comments (truncated at {koe["max_length"]} tokens), strong dialect
 and sarcasm without markers are weak spots, and real survey exports will score lower than
 the tables above. Do not use it alone to decide about a person; alerts are for follow-up
-by a human. License: Apache-2.0 (weights and koe's data); chABSA part CC BY 4.0.
+by a human. License: Apache-2.0 (weights and koe's data){license_extra}.
 """
+
+
+def load_config(args: argparse.Namespace) -> TrainConfig:
+    """The config file (if any) with the overrides.
+
+    With ``--output`` the model is named after its directory unless ``name=`` is given.
+
+    Raises:
+        ConfigError: A value is invalid (one line per value).
+    """
+    values: dict[str, Any] = {}
+    if args.config:  # TOML (configs/), or a model's train_config.json to rebuild it
+        text = args.config.read_text(encoding="utf-8")
+        values = json.loads(text) if args.config.suffix == ".json" else tomllib.loads(text)
+    overrides = parse_overrides(args.overrides)
+    values = _merge(values, overrides)
+    if args.output and "name" not in overrides:  # koe.json names the model as its directory
+        values["name"] = args.output.resolve().name
+    try:
+        return TrainConfig.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(config_errors(exc)) from None
+
+
+def config_errors(exc: ValidationError) -> str:
+    """One line per invalid config value: its dotted key, the problem and the value given."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(map(str, error["loc"])) or "config"
+        given = f" (got {error['input']!r})" if "input" in error and error["loc"] else ""
+        lines.append(f"{key}: {error['msg']}{given}")
+    return "invalid training config:\n  " + "\n  ".join(lines)
+
+
+def write_evaluation(model_dir: Path, summary: dict[str, Any], published: Path) -> None:
+    """Evaluate the model in ``model_dir``; write metrics.json and MODEL_CARD.md there."""
+    metrics = evaluate_model(model_dir)
+    (model_dir / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    card = model_card(model_dir, metrics, summary, published=published)
+    (model_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    print(json.dumps({s: {k: metrics[s][k] for k in ("sentiment_macro_f1", "theme_micro_f1",
+                      "theme_polarity_accuracy")} for s in ("dev", "tune")}))  # fmt: skip
+    print(json.dumps({"chabsa_heldout": metrics["chabsa_heldout"]}))
 
 
 def main() -> None:
@@ -210,42 +280,37 @@ def main() -> None:
     parser.add_argument(
         "--data", action="append", type=Path, help="a labelled CSV/JSONL file (repeatable)"
     )
-    parser.add_argument("--output", type=Path, help="model directory")
+    parser.add_argument("--output", type=Path, help="model directory (default models/<name>)")
     parser.add_argument("--evaluate-only", type=Path, metavar="MODEL_DIR")
     parser.add_argument("--no-evaluate", action="store_true", help="skip dev/tune evaluation")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
     args = parser.parse_intermixed_args()  # overrides may come before or after options
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.evaluate_only:
-        out, summary = args.evaluate_only, None
-    else:
-        values: dict[str, Any] = {}
-        if args.config:  # TOML (configs/), or a model's train_config.json to rebuild it
-            text = args.config.read_text(encoding="utf-8")
-            values = json.loads(text) if args.config.suffix == ".json" else tomllib.loads(text)
-        config = TrainConfig.model_validate(_merge(values, parse_overrides(args.overrides)))
-        records = None
-        if args.data:  # recorded in train_config.json as the files trained on
-            records = [r for path in args.data for r in load_labelled(path)]
-            data = config.data.model_copy(update={"train_files": [str(p) for p in args.data]})
-            config = config.model_copy(update={"data": data})
-        out = args.output or ROOT / "models" / config.name
-        prepare_model_dir(out, overwrite=args.overwrite)
-        summary = train_encoder(config, out, records=records)
-        (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps({k: summary[k] for k in ("best_epoch", "valid", "train_seconds")}))
-    if args.no_evaluate:
+        if not args.no_evaluate:
+            summary = json.loads((args.evaluate_only / "training.json").read_text("utf-8"))
+            write_evaluation(args.evaluate_only, summary, args.evaluate_only)
         return
-    metrics = evaluate_model(out)
-    (out / "metrics.json").write_text(
-        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    if summary is None:
-        summary = json.loads((out / "training.json").read_text(encoding="utf-8"))
-    (out / "MODEL_CARD.md").write_text(model_card(out, metrics, summary), encoding="utf-8")
-    print(json.dumps({s: {k: metrics[s][k] for k in ("sentiment_macro_f1", "theme_micro_f1",
-                      "theme_polarity_accuracy")} for s in ("dev", "tune")}))  # fmt: skip
-    print(json.dumps({"chabsa_heldout": metrics["chabsa_heldout"]}))
+    config = load_config(args)
+    records = None
+    if args.data:  # recorded in train_config.json as the files trained on
+        records = [r for path in args.data for r in load_labelled(path)]
+        data = config.data.model_copy(update={"train_files": [str(p) for p in args.data]})
+        config = config.model_copy(update={"data": data})
+    out = args.output or ROOT / "models" / config.name
+    # Everything is written into a hidden sibling directory that replaces ``out`` only
+    # when the run succeeded: a failed or interrupted run leaves the old model as it was.
+    try:
+        with staged_model_dir(out, overwrite=args.overwrite) as staging:
+            summary = train_encoder(config, staging, records=records)
+            (staging / "training.json").write_text(
+                json.dumps(summary, indent=2) + "\n", encoding="utf-8"
+            )
+            print(json.dumps({k: summary[k] for k in ("best_epoch", "valid", "train_seconds")}))
+            if not args.no_evaluate:
+                write_evaluation(staging, summary, out)
+    except KeyboardInterrupt:
+        raise SystemExit(f"interrupted; {out} was not written") from None
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 
 Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v6]
        [--output models/linear-ja-v6] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+       [--polarity data/chabsa/chabsa.tsv | --polarity ''] [--holdout 0.3]
        [--overwrite]  (needed to replace an existing model, e.g. the shipped one)
 
 Deterministic (liblinear-free lbfgs on fixed data order). Writes the model directory,
 then evaluates the full pipeline with it on data/dev.jsonl and data/tune.jsonl and
-writes metrics.json and MODEL_CARD.md next to the weights.
+writes metrics.json and MODEL_CARD.md next to the weights. Everything is written into a
+hidden ``.NAME.partial`` directory beside the output, which replaces it only when the run
+succeeded.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from nlp.comment_model import DEFAULT_LINEAR, prepare_model_dir
+from nlp.comment_model import DEFAULT_LINEAR, check_model_name, staged_model_dir
 from nlp.errors import FeedbackError
 from nlp.evaluation import (
     check_training_labels,
@@ -37,16 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", nargs="*", type=Path)
-    parser.add_argument("--name", default=DEFAULT_LINEAR)
-    parser.add_argument("--output", type=Path)
+    parser.add_argument("--name", help=f"model name (default: the --output directory's "
+                        f"name, else {DEFAULT_LINEAR})")  # fmt: skip
+    parser.add_argument("--output", type=Path, help="model directory (default models/<name>)")
     parser.add_argument("--c", type=float, default=30.0)
     parser.add_argument("--wordvec", default="chive-ja-20k",
                         help="word vectors for the theme and alert heads; '' for none")  # fmt: skip
     parser.add_argument("--wordvec-scale", type=float, default=2.0)
     parser.add_argument(
         "--polarity",
-        type=Path,
-        default=ROOT / "data" / "chabsa" / "chabsa.tsv",
+        default=str(ROOT / "data" / "chabsa" / "chabsa.tsv"),
         help="extra sentence polarity data (sentence<TAB>0|1); '' for none",
     )
     parser.add_argument("--holdout", type=float, default=0.3,
@@ -55,23 +58,37 @@ def main() -> None:
                         help="sample weight of a polarity row (a comment weighs 1)")  # fmt: skip
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
     args = parser.parse_args()
-    out = args.output or ROOT / "models" / args.name
-    prepare_model_dir(out, overwrite=args.overwrite)
+    name = check_model_name(
+        args.name or (args.output.resolve().name if args.output else DEFAULT_LINEAR)
+    )
+    out = args.output or ROOT / "models" / name
+    polarity = Path(args.polarity) if args.polarity.strip() else None
+    # Written into a hidden sibling directory that replaces ``out`` only when the run
+    # succeeded: a failed or interrupted run leaves the old model as it was.
+    try:
+        with staged_model_dir(out, overwrite=args.overwrite) as staging:
+            train(args, name, polarity, staging)
+    except KeyboardInterrupt:
+        raise SystemExit(f"interrupted; {out} was not written") from None
+
+
+def train(args: argparse.Namespace, name: str, polarity: Path | None, out: Path) -> None:
+    """Train into ``out``, evaluate the pipeline with it and write its card there."""
     files = args.train or sorted((ROOT / "data" / "train").glob("*.jsonl"))
     records = [r for path in files for r in load_labelled(path)]
     for warning in check_training_labels(records):
         print(f"warning: {warning}", file=sys.stderr)
-    if args.polarity:  # sentiment-only sentences from another domain: broader vocabulary
-        rows = polarity_split(load_polarity_tsv(args.polarity), args.holdout)[0]
+    if polarity:  # sentiment-only sentences from another domain: broader vocabulary
+        rows = polarity_split(load_polarity_tsv(polarity), args.holdout)[0]
         weight = args.polarity_weight
         records += [{"text": t, "sentiment": label, "weight": weight} for t, label in rows]
     started = time.perf_counter()
     wordvec = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale}
-    config = train_linear(records, out, name=args.name, c=args.c, **wordvec)
-    config["polarity_weight"] = args.polarity_weight if args.polarity else None
+    config = train_linear(records, out, name=name, c=args.c, **wordvec)
+    config["polarity_weight"] = args.polarity_weight if polarity else None
     config["n_comments"] = sum("weight" not in r for r in records)
     seconds = round(time.perf_counter() - started, 1)
-    metrics = {"train_seconds": seconds, "train_files": [p.name for p in files]}
+    metrics: dict = {"train_seconds": seconds, "train_files": [p.name for p in files]}
     for split in ("dev", "tune"):
         result = evaluate(ROOT / "data" / f"{split}.jsonl", PipelineConfig(comment_model=str(out)))
         metrics[split] = {k: result[k] for k in (
@@ -79,16 +96,55 @@ def main() -> None:
             "intent_accuracy", "intent_macro_f1", "theme_micro_f1", "theme_polarity_accuracy",
             "alert_recall", "alert_false_rate", "sentiment_accuracy_by_tag", "by_domain",
         )}  # fmt: skip
-    if args.polarity:
-        chabsa = evaluate_polarity(args.polarity, PipelineConfig(comment_model=str(out)),
+    if polarity:
+        chabsa = evaluate_polarity(polarity, PipelineConfig(comment_model=str(out)),
                                    holdout=args.holdout)  # fmt: skip
-        metrics["chabsa_heldout"] = {k: chabsa[k] for k in ("n", "accuracy", "binary_accuracy")}
+        metrics["chabsa_heldout"] = {
+            k: chabsa[k] for k in ("n", "accuracy", "binary_accuracy", "always_positive")
+        }
+        metrics["polarity"] = {"file": _shown(polarity), "holdout": args.holdout}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     arguments = [a for a in sys.argv[1:] if a != "--overwrite"]
     command = shlex.join(["python", "scripts/train_linear.py", *arguments, "--overwrite"])
     (out / "MODEL_CARD.md").write_text(model_card(config, metrics, command), encoding="utf-8")
     print(json.dumps({s: {k: metrics[s][k] for k in ("sentiment_macro_f1", "intent_accuracy")}
                       for s in ("dev", "tune")}, indent=1))  # fmt: skip
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the repository where it is inside it."""
+    where = path.resolve()
+    return str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else str(path)
+
+
+def _polarity_data(config: dict, metrics: dict) -> str:
+    """The card's lines on the sentence polarity data (none, chABSA or another file)."""
+    if "polarity" not in metrics:
+        return "  No sentence polarity data was added."
+    used = metrics["polarity"]
+    kept = f"{100 * (1 - used['holdout']):.0f} %"
+    if used["file"] == "data/chabsa/chabsa.tsv":
+        source = "chABSA sentences (financial reports,\n  CC BY 4.0, `data/chabsa/`)"
+    else:
+        source = f"sentences of `{used['file']}`"
+    return (
+        f"  Plus, for the sentiment head only, the {kept} of the {source} not held out, at "
+        f"sample weight {config['polarity_weight']}:\n  they teach it Japanese evaluative "
+        "vocabulary beyond our comments."
+    )
+
+
+def _heldout(metrics: dict) -> str:
+    """The card's line on the held-out polarity sentences, or nothing without them."""
+    if "chabsa_heldout" not in metrics:
+        return ""
+    held = metrics["chabsa_heldout"]
+    file = metrics["polarity"]["file"]
+    what = "chABSA" if file == "data/chabsa/chabsa.tsv" else f"`{file}`"
+    return (
+        f"\n{what} held-out sentences ({held['n']}, never trained on): accuracy "
+        f"{held['accuracy']:.3f} (always-positive {held['always_positive']:.3f}).\n"
+    )
 
 
 def _row(name: str, m: dict) -> str:
@@ -142,9 +198,7 @@ and PII stay rule-based, and a theme takes the comment label unless the comment 
 (then its clauses decide).
 
 - Training data: {_training_data(config, metrics)}
-  Plus, for the sentiment head only, the 70 % of the chABSA sentences (financial reports,
-  CC BY 4.0, `data/chabsa/`) not held out, at sample weight {config.get("polarity_weight")}:
-  they teach it Japanese evaluative vocabulary beyond our comments.
+{_polarity_data(config, metrics)}
   Trained in {metrics["train_seconds"]} s on CPU.
 - Weights: `model.safetensors` (idf, coefficients, intercepts) + `vocab.json`; no pickle.
   The word vectors are loaded from their own directory (named in `config.json`).
@@ -156,10 +210,7 @@ and PII stay rule-based, and a theme takes the comment label unless the comment 
 |---|---|---|---|---|---|---|---|
 {_row("dev (450)", dev)}
 {_row("tune (330)", tune)}
-
-chABSA held-out sentences (never trained on): accuracy
-{metrics.get("chabsa_heldout", {}).get("accuracy", float("nan")):.3f} (always-positive 0.595).
-
+{_heldout(metrics)}
 Dev F1 per class:
 
 | label | F1 |

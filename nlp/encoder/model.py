@@ -184,24 +184,26 @@ class EncoderCommentModel:
 
     @classmethod
     def load(cls, name_or_path: str, *, quantize: bool = False) -> EncoderCommentModel:
-        """Load a model directory (a path, or a name under the repository's ``models/``)."""
-        from safetensors.torch import load_file
-        from transformers import AutoTokenizer
+        """Load a model directory (a path, or a name under the repository's ``models/``).
+
+        Raises:
+            ModelLoadError: The directory is missing, incomplete or damaged (one line: the
+                directory and the problem).
+        """
+        from safetensors import SafetensorError
         from transformers.utils import logging as hf_logging
 
         directory = resolve_model_dir(name_or_path)
         hf_logging.disable_progress_bar()  # a library loading a model prints nothing
         try:
-            meta = json.loads((directory / KOE_FILE).read_text(encoding="utf-8"))
-            tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-            encoder = auto_model(directory)
-            heads = load_file(str(directory / HEADS_FILE))
-        except (OSError, ValueError, KeyError) as exc:
+            meta = _read_meta(directory)
+            model, tokenizer = _load_parts(directory, meta)
+        except ModelLoadError as exc:
             raise ModelLoadError(f"cannot load encoder model from {directory}: {exc}") from exc
-        sizes = {head: len(labels) for head, labels in meta["labels"].items()}
-        sizes["binary"] = len(meta["binary"])
-        model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, dropout=0.0)
-        model.heads.load_state_dict({k.removeprefix("heads."): v for k, v in heads.items()})
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as exc:
+            raise ModelLoadError(
+                f"cannot load encoder model from {directory}: {_first_line(exc)}"
+            ) from exc
         if quantize:
             with warnings.catch_warnings():
                 # Deprecated in favour of torchao (not a dependency); still works in 2.13.
@@ -277,16 +279,130 @@ def in_length_order(keys: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return sorted(keys, key=lambda k: (sum(map(len, k)), k))
 
 
-def auto_model(directory: Path) -> Any:
-    """``AutoModel`` offline; BERT-like ones without the unused pooler."""
+def auto_model(directory: Path, *, strict: bool = False) -> Any:
+    """``AutoModel`` offline; BERT-like ones without the unused pooler.
+
+    ``strict`` (a koe model directory) requires the weights to match ``config.json``
+    exactly; otherwise (a base checkpoint to fine-tune) weights it lacks are initialised
+    at random, with a warning, and extra ones (e.g. a masked-LM head) are ignored.
+
+    Raises:
+        ModelLoadError: With ``strict``, weights are missing, unexpected or of another shape.
+    """
     from transformers import AutoModel
 
     try:
-        return AutoModel.from_pretrained(
-            str(directory), local_files_only=True, add_pooling_layer=False
+        try:
+            model, info = AutoModel.from_pretrained(
+                str(directory),
+                local_files_only=True,
+                output_loading_info=True,
+                add_pooling_layer=False,
+            )
+        except TypeError:  # a model class without a pooler option
+            model, info = AutoModel.from_pretrained(
+                str(directory), local_files_only=True, output_loading_info=True
+            )
+    except RuntimeError as exc:  # weights of another shape than config.json says
+        if "mismatched" in str(exc) or "size mismatch" in str(exc):
+            raise ModelLoadError(
+                "model.safetensors does not match config.json (weights of other shapes)"
+            ) from None
+        raise
+    problems = {
+        kind: sorted(map(str, info.get(f"{kind}_keys") or []))
+        for kind in ("missing", "unexpected", "mismatched")
+    }
+    if strict and any(problems.values()):
+        found = "; ".join(
+            f"{len(keys)} {kind} weights (e.g. {keys[0]})"
+            for kind, keys in problems.items()
+            if keys
         )
-    except TypeError:  # a model class without a pooler option
-        return AutoModel.from_pretrained(str(directory), local_files_only=True)
+        raise ModelLoadError(f"model.safetensors does not match config.json: {found}")
+    if problems["missing"]:
+        logger.warning(
+            "%s: %d weights are not in the checkpoint and start at random (e.g. %s)",
+            directory, len(problems["missing"]), problems["missing"][0],
+        )  # fmt: skip
+    return model
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    """``koe.json``, checked: head labels, binary names and the maximum length."""
+    try:
+        meta = json.loads((directory / KOE_FILE).read_text(encoding="utf-8"))
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise ModelLoadError(f"{KOE_FILE} is not valid JSON ({exc})") from None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if (
+        not isinstance(labels, dict)
+        or not all(isinstance(v, list) and v for v in labels.values())
+        or not isinstance(labels.get("sentiment"), list)
+    ):
+        raise ModelLoadError(f"{KOE_FILE} has no 'labels' with a sentiment label list")
+    if not isinstance(meta.get("binary"), list):
+        raise ModelLoadError(f"{KOE_FILE} has no 'binary' list")
+    if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 2:
+        raise ModelLoadError(f"{KOE_FILE} has no 'max_length' of at least 2")
+    return meta  # type: ignore[no-any-return]
+
+
+def _load_parts(directory: Path, meta: dict[str, Any]) -> tuple[CommentEncoder, Any]:
+    """The encoder with its heads, and the tokenizer, from a checked directory."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    for name in ("config.json", HEADS_FILE):
+        if not (directory / name).is_file():
+            raise ModelLoadError(f"{name} is missing")
+    try:
+        json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelLoadError(f"config.json is not valid JSON ({exc})") from None
+    for weights in (directory / "model.safetensors", directory / HEADS_FILE):
+        _check_safetensors(weights)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    except (OSError, ValueError, TypeError) as exc:
+        missing = " (vocab.txt is missing)" if not (directory / "vocab.txt").exists() else ""
+        raise ModelLoadError(
+            f"the tokenizer cannot be loaded{missing}: {_first_line(exc)}"
+        ) from None
+    encoder = auto_model(directory, strict=True)
+    sizes = {head: len(labels) for head, labels in meta["labels"].items()}
+    sizes["binary"] = len(meta["binary"])
+    model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, dropout=0.0)
+    heads = load_file(str(directory / HEADS_FILE))
+    try:
+        model.heads.load_state_dict({k.removeprefix("heads."): v for k, v in heads.items()})
+    except RuntimeError as exc:
+        raise ModelLoadError(
+            f"{HEADS_FILE} does not match {KOE_FILE} and config.json "
+            f"({_first_line(exc, last=True)})"
+        ) from None
+    return model, tokenizer
+
+
+def _check_safetensors(path: Path) -> None:
+    """Raise a one-line error if a present safetensors file is truncated or not one."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.is_file():
+        return  # the loader names what is missing
+    try:
+        with safe_open(str(path), framework="pt"):
+            pass
+    except (SafetensorError, OSError) as exc:
+        raise ModelLoadError(f"{path.name} is damaged or truncated ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException, *, last: bool = False) -> str:
+    """An exception's message on one line (its first, or last, non-empty line)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[-1] if last and len(lines) > 1 else lines[0]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

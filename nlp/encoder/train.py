@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch import nn
 
-from nlp.comment_model import KOE_FILE
+from nlp.comment_model import KOE_FILE, check_model_name
 from nlp.encoder.distil import (
     TeacherOutput,
     augmented_inputs,
@@ -45,6 +45,7 @@ from nlp.encoder.model import (
     encode_clauses,
     pad_batch,
 )
+from nlp.errors import ConfigError
 from nlp.evaluation import (
     check_training_labels,
     load_labelled,
@@ -90,12 +91,12 @@ class ModelConfig(BaseModel):
     #: a koe encoder directory (or name under models/) to distil into ``num_layers`` of its
     #: layers: its tokenizer, embeddings and heads are kept and its outputs learnt
     teacher: str | None = None
-    vocab_size: int = 8000
-    hidden_size: int = 256
-    num_layers: int = 3
-    num_heads: int = 4
-    intermediate_size: int = 512
-    max_length: int = 128
+    vocab_size: int = Field(default=8000, ge=1)
+    hidden_size: int = Field(default=256, ge=1)
+    num_layers: int = Field(default=3, ge=1)
+    num_heads: int = Field(default=4, ge=1)
+    intermediate_size: int = Field(default=512, ge=1)
+    max_length: int = Field(default=128, ge=1)
     dropout: float = 0.1
 
 
@@ -104,13 +105,13 @@ class OptimConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    epochs: int = 30
-    batch_size: int = 32
+    epochs: int = Field(default=30, ge=1)
+    batch_size: int = Field(default=32, ge=1)
     learning_rate: float = 5e-4
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     #: stop after this many epochs without a better validation score
-    patience: int = 5
+    patience: int = Field(default=5, ge=1)
     #: CPU threads for torch (None: torch's default)
     threads: int | None = None
     #: weight of the loss towards the teacher's outputs (``model.teacher`` only)
@@ -130,6 +131,14 @@ class TrainConfig(BaseModel):
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _one_path_component(cls, name: str) -> str:
+        try:
+            return check_model_name(name)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _one_start(self) -> TrainConfig:
@@ -175,7 +184,8 @@ def _example(
     targets = [IGNORE] * len(clauses)
     gold = (record or {}).get("themes") or {}
     if gold and matchers:
-        matcher = matchers.get((record or {}).get("domain", ""), matchers["employee"])
+        pack = (record or {}).get("pack") or (record or {}).get("domain") or ""
+        matcher = matchers.get(pack, matchers["employee"])
         per_clause: dict[int, set[str]] = {}
         for match in matcher.match(doc.tokens):
             per_clause.setdefault(doc.clause_at(match.start), set()).add(match.theme_id)
@@ -204,6 +214,9 @@ def build_examples(
         if config.clause_labels
         else {}
     )
+    if matchers:  # a pack column may name a pack file of the user's own
+        for pack in sorted({str(r["pack"]) for r in records if r.get("pack")} - set(matchers)):
+            matchers[pack] = ThemeMatcher(load_pack(pack))
     examples = []
     for r in records:
         clauses, targets = _example(r["text"], r["sentiment"], matchers, r)
@@ -291,6 +304,7 @@ def _batches(
 def _loss(out: dict[str, torch.Tensor], batch: Sequence[Example]) -> torch.Tensor:
     sentiment = torch.tensor([e.sentiment for e in batch])
     intent = torch.tensor([e.intent for e in batch])
+    has_intent = "intent" in out
     binary = torch.tensor([e.binary for e in batch])
     mask = torch.tensor([e.binary_mask for e in batch]).unsqueeze(1)
     width = out["clause_sentiment"].shape[1]
@@ -302,7 +316,7 @@ def _loss(out: dict[str, torch.Tensor], batch: Sequence[Example]) -> torch.Tenso
         loss = loss + nn.functional.cross_entropy(
             out["clause_sentiment"].flatten(0, 1), clause.flatten(), ignore_index=IGNORE
         )
-    if (intent != IGNORE).any():
+    if has_intent and (intent != IGNORE).any():
         loss = loss + nn.functional.cross_entropy(out["intent"], intent, ignore_index=IGNORE)
     if mask.sum() > 0 and binary.shape[1]:
         bce = nn.functional.binary_cross_entropy_with_logits(
@@ -320,7 +334,7 @@ def _validate(
     pad: int,
     binary: Sequence[str],
     teacher: Sequence[TeacherOutput] | None = None,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Comment-level sentiment macro-F1, intent accuracy, theme micro-F1 and alert F1.
 
     With the ``teacher``'s outputs on the same examples, also ``teacher_loss``: the mean
@@ -334,7 +348,8 @@ def _validate(
             batch = ids[start : start + 64]
             out = model(*pad_batch(batch, pad))
             preds["sentiment"] += out["sentiment"].argmax(1).tolist()
-            preds["intent"] += out["intent"].argmax(1).tolist()
+            if "intent" in out:
+                preds["intent"] += out["intent"].argmax(1).tolist()
             preds["binary"] += (out["binary"] > 0).tolist()
             if teacher is not None:
                 targets = teacher[start : start + 64]
@@ -353,21 +368,35 @@ def _validate(
             tp += p[i] and e.binary[i] == 1.0
             fp += p[i] and e.binary[i] == 0.0
             fn += (not p[i]) and e.binary[i] == 1.0
-    intents = zip(preds["intent"], examples, strict=True)
-    intent = sum(p == e.intent for p, e in intents) / len(examples)
-    scores = {"sentiment_macro_f1": sum(f1s) / len(f1s), "intent_accuracy": intent,
-              "theme_micro_f1": _f1(tp, fp, fn)}  # fmt: skip
+    # A metric without labels in the validation split is None (null), not 0.0.
+    intents = [(p, e.intent) for p, e in zip(preds["intent"], examples, strict=False)
+               if e.intent != IGNORE]  # fmt: skip
+    intent = sum(p == g for p, g in intents) / len(intents) if intents else None
+    any_theme = any(e.binary[i] == 1.0 for e in examples for i in themes)
+    scores: dict[str, float | None] = {
+        "sentiment_macro_f1": sum(f1s) / len(f1s),
+        "intent_accuracy": intent,
+        "theme_micro_f1": _f1(tp, fp, fn) if any_theme else None,
+    }
     if "alert" in binary:
         i = list(binary).index("alert")
         flags = [(p[i], e.binary[i] == 1.0) for p, e in zip(preds["binary"], examples, strict=True)]
-        scores["alert_f1"] = _f1(
-            sum(p and g for p, g in flags),
-            sum(p and not g for p, g in flags),
-            sum(g and not p for p, g in flags),
+        scores["alert_f1"] = (
+            _f1(
+                sum(p and g for p, g in flags),
+                sum(p and not g for p, g in flags),
+                sum(g and not p for p, g in flags),
+            )
+            if any(g for _, g in flags)
+            else None
         )
     if teacher is not None:
         scores["teacher_loss"] = distance / len(ids)
     return scores
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -385,6 +414,9 @@ def train_encoder(
     from safetensors.torch import save_file
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
+    base = config.model.base_model
+    if base and not Path(base).is_dir():
+        raise ConfigError(f"model.base_model: no such checkpoint directory: {base}")
     started = time.perf_counter()
     random.seed(config.seed)
     np.random.seed(config.seed)
@@ -400,7 +432,11 @@ def train_encoder(
     if not valid_records or not train_records:
         raise ValueError(f"{len(records)} labelled comments are too few to train and validate")
     binary = list(binary_targets(records))
-    labels = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
+    labels: dict[str, list[str]] = {"sentiment": list(SENTIMENTS), "intent": list(INTENTS)}
+    if len({r["intent"] for r in records if r.get("intent") in INTENTS}) < 2:
+        # An untrained head would give random intents; the pipeline's rules decide instead.
+        logger.warning("no intent head: fewer than two intent labels in the data")
+        del labels["intent"]
     teacher = EncoderCommentModel.load(config.model.teacher) if config.model.teacher else None
     if teacher is not None:
         if set(teacher.binary) != set(binary) or teacher.labels != labels:
@@ -436,7 +472,7 @@ def train_encoder(
     else:
         valid_soft = None
         encoder = _encoder(config.model, tokenizer)
-        sizes = {"sentiment": len(SENTIMENTS), "intent": len(INTENTS), "binary": len(binary)}
+        sizes = {**{head: len(names) for head, names in labels.items()}, "binary": len(binary)}
         model = CommentEncoder(encoder, encoder.config.hidden_size, sizes, config.model.dropout)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.optim.learning_rate, weight_decay=config.optim.weight_decay
@@ -446,7 +482,7 @@ def train_encoder(
         optimizer, int(config.optim.warmup_ratio * steps), steps
     )
     rng = random.Random(config.seed)
-    best: tuple[float, int, dict[str, Any], dict[str, float]] | None = None
+    best: tuple[float, int, dict[str, Any], dict[str, float | None]] | None = None
     history = []
     model.train()
     for epoch in range(1, config.optim.epochs + 1):
@@ -467,13 +503,13 @@ def train_encoder(
         scores = _validate(model, valid_ids, valid, pad, binary, valid_soft)
         if valid_soft is not None:
             # A student is as good as it is close to its teacher (alerts above all).
-            score = -scores["teacher_loss"]
+            score = -(scores["teacher_loss"] or 0.0)
         else:
             # The alert head counts too: unwatched, it overfits into false alarms on complaints.
-            watched = [v for k, v in scores.items() if k != "intent_accuracy"]
+            watched = [v for k, v in scores.items() if k != "intent_accuracy" and v is not None]
             score = sum(watched) / len(watched)
         history.append({"epoch": epoch, "loss": round(total / len(ids), 4),
-                        **{k: round(v, 4) for k, v in scores.items()}})  # fmt: skip
+                        **{k: _rounded(v) for k, v in scores.items()}})  # fmt: skip
         progress(json.dumps(history[-1]))
         if best is None or score > best[0]:
             best = (score, epoch, copy.deepcopy(model.state_dict()), scores)
@@ -492,7 +528,7 @@ def train_encoder(
     (out_dir / "train_config.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
     return {
         "best_epoch": best[1],
-        "valid": {k: round(v, 4) for k, v in best[3].items()},
+        "valid": {k: _rounded(v) for k, v in best[3].items()},
         "history": history,
         "n_examples": len(examples),
         "n_valid": len(valid),

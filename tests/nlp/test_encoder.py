@@ -6,6 +6,7 @@ few seconds; it stands for "a user's checkpoint directory" in the pipeline tests
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import re
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -198,7 +200,7 @@ def test_encoder_backend_blends_lexicon_and_encoder(tiny_encoder):
     assert encoder_only.score(doc)[0].score == pytest.approx(polarity, abs=1e-6)
 
 
-def test_ensemble_averages_and_keeps_common_binary_labels():
+def test_ensemble_averages_and_keeps_every_binary_label():
     class Fake:
         def __init__(self, name, p, binary):
             self.name, self.p, self.binary = name, p, binary
@@ -214,12 +216,23 @@ def test_ensemble_averages_and_keeps_common_binary_labels():
     out = ensemble.predict_docs(["t"])
     assert ensemble.name == "a+b"
     assert out["sentiment"][0]["positive"] == pytest.approx(0.7)
-    assert out["binary"][0] == {"alert": pytest.approx(0.6)}  # alerts: the most alarmed
+    # alerts: the most alarmed; a theme only one model has is that model's
+    assert out["binary"][0] == {"alert": pytest.approx(0.6), "theme:x": pytest.approx(1.0)}
     weighted = EnsembleCommentModel(ensemble.models, [3.0, 1.0]).predict_docs(["t"])
     assert weighted["sentiment"][0]["positive"] == pytest.approx(0.8)
     with pytest.raises(ConfigError, match="weights"):
         EnsembleCommentModel(ensemble.models, [1.0])
     assert ensemble.predict_docs([]) == {"sentiment": [], "intent": [], "binary": []}
+    # A retrained model without an alert head and with another theme takes nothing away.
+    shipped = Fake("shipped", 0.9, {"alert": 0.7, "theme:x": 0.2, "theme:y": 0.4})
+    retrained = Fake("mine", 0.5, {"theme:x": 0.8, "theme:z": 0.9})
+    union = EnsembleCommentModel([shipped, retrained], [0.8, 0.2]).predict_docs(["t"])
+    assert union["binary"][0] == {
+        "alert": pytest.approx(0.7),
+        "theme:x": pytest.approx(0.8 * 0.2 + 0.2 * 0.8),
+        "theme:y": pytest.approx(0.4),
+        "theme:z": pytest.approx(0.9),
+    }
 
 
 def test_load_comment_model_dispatches_on_the_directory(tiny_encoder):
@@ -247,7 +260,7 @@ def test_read_training_file_csv_in_cp932(tmp_path):
     assert rows[0]["themes"] == {"workload": "negative"} and rows[1]["themes"] == {}
     assert rows[0]["sentiment"] == "negative" and "alert" not in rows[0]
     path.write_text("text,sentiment\n残業が多い,bad\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="row 1: sentiment 'bad': needs a sentiment in"):
+    with pytest.raises(ValueError, match="row 2: sentiment 'bad': needs a sentiment in"):
         load_labelled(path)
 
 
@@ -389,6 +402,11 @@ def test_model_card_of_a_model_trained_on_your_labels(tiny_encoder, tmp_path):
     assert f"per theme ({themes} themes)" in card
     where = out.resolve()
     assert f"--config {where}/train_config.json --output {where} --overwrite" in card
+    # Trained without polarity files (data.polarity_files = []): the card names none.
+    assert "not held out" not in card and "CC BY" not in card
+    published = tmp_path / "published"
+    card = module.model_card(out, metrics, summary, published=published)
+    assert f"--output {published.resolve()} --overwrite" in card
 
 
 def test_split_labels_script_parts_keep_a_validation_split(tmp_path):
@@ -423,22 +441,217 @@ def test_split_labels_script_refuses_a_bad_share_or_an_empty_part(tmp_path):
 
 
 def test_training_does_not_replace_a_model_without_overwrite(tmp_path):
-    from nlp.comment_model import prepare_model_dir
+    from nlp.comment_model import prepare_model_dir, publish_model_dir
 
     out = tmp_path / "model"
-    prepare_model_dir(out, overwrite=False)  # nothing there yet
+    staging = prepare_model_dir(out, overwrite=False)  # nothing there yet
+    assert staging == tmp_path / ".model.partial" and staging.is_dir()
     out.mkdir()
     for name in ("config.json", "metrics.json", "MODEL_CARD.md"):
         (out / name).write_text("{}")
     with pytest.raises(ConfigError, match="already holds a model.*--overwrite"):
         prepare_model_dir(out, overwrite=False)
-    prepare_model_dir(out, overwrite=True)  # the old evaluation no longer describes it
+    staging = prepare_model_dir(out, overwrite=True)  # the old model stays until published
+    assert sorted(p.name for p in out.iterdir()) == ["MODEL_CARD.md", "config.json", "metrics.json"]
+    (staging / "config.json").write_text('{"new": 1}')
+    publish_model_dir(staging, out)  # the old evaluation no longer describes it
     assert sorted(p.name for p in out.iterdir()) == ["config.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="holds files but no model"):
+        prepare_model_dir(other, overwrite=True)
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "train_linear.py"), "--output", str(out)],
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 1 and "already holds a model" in done.stderr
+
+
+def _train_script():
+    spec = importlib.util.spec_from_file_location("train_script", REPO / "scripts" / "train.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+@pytest.fixture
+def my_labels(tmp_path) -> tuple[Path, Path]:
+    """A researcher's labels (JSONL) and the tiny training config (JSON)."""
+    labels, config = tmp_path / "labels.jsonl", tmp_path / "tiny.json"
+    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records(40)))
+    config.write_text(json.dumps(TINY))
+    return labels, config
+
+
+def test_a_failed_overwrite_leaves_the_old_model_untouched(
+    tiny_encoder, my_labels, tmp_path, monkeypatch
+):
+    train = _train_script()
+    labels, config = my_labels
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_encoder, out)
+    (out / "metrics.json").write_text("{}")
+    before = _snapshot(out)
+    options = ["--overwrite", "--no-evaluate", "model.hidden_size=33", "model.vocab_size=200"]
+    argv = ["train.py", "--config", str(config), "--data", str(labels), "--output", str(out)]
+    monkeypatch.setattr(sys, "argv", argv + options)
+    with pytest.raises(ValueError):  # 33 is no multiple of 2 heads: after the vocabulary
+        train.main()
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "mine", "tiny.json"]
+    fresh = tmp_path / "fresh"  # a failed first run leaves nothing behind
+    monkeypatch.setattr(sys, "argv", [*argv[:-1], str(fresh), *options])
+    with pytest.raises(ValueError):
+        train.main()
+    assert not fresh.exists() and not (tmp_path / ".fresh.partial").exists()
+
+
+def test_an_interrupted_training_writes_nothing(tiny_encoder, my_labels, tmp_path, monkeypatch):
+    train = _train_script()
+    labels, config = my_labels
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_encoder, out)
+    before = _snapshot(out)
+
+    def interrupted(config, out_dir, **kwargs):
+        (out_dir / "vocab.txt").write_text("[PAD]\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "train_encoder", interrupted)
+    argv = ["--config", str(config), "--data", str(labels), "--output", str(out), "--overwrite"]
+    monkeypatch.setattr(sys, "argv", ["train.py", *argv])
+    with pytest.raises(SystemExit, match=f"^interrupted; {re.escape(str(out))} was not written$"):
+        train.main()
+    assert _snapshot(out) == before and not (tmp_path / ".mine.partial").exists()
+
+
+def test_a_successful_overwrite_replaces_the_whole_directory(
+    tiny_encoder, my_labels, tmp_path, monkeypatch
+):
+    train = _train_script()
+    labels, config = my_labels
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_encoder, out)
+    (out / "metrics.json").write_text("{}")
+    seen = []
+
+    def fake(config, out_dir, **kwargs):
+        seen.append((config.name, out_dir))
+        (out_dir / "config.json").write_text("{}")
+        return {"best_epoch": 1, "valid": {}, "train_seconds": 0.0}
+
+    monkeypatch.setattr(train, "train_encoder", fake)
+    monkeypatch.setattr(sys, "argv", ["train.py", "--data", str(labels), "--output", str(out),
+                                      "--overwrite", "--no-evaluate"])  # fmt: skip
+    train.main()
+    assert seen == [("mine", tmp_path / ".mine.partial")]  # named after --output
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "training.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "mine", "tiny.json"]
+
+
+def test_training_config_errors_are_one_line_each():
+    train = _train_script()
+
+    def load(*overrides: str, output: str | None = None) -> TrainConfig:
+        args = argparse.Namespace(config=None, overrides=list(overrides),
+                                  output=Path(output) if output else None)  # fmt: skip
+        return train.load_config(args)
+
+    assert load(output="out/my-model/").name == "my-model"
+    assert load("name=x", output="out/my-model").name == "x"
+    args = argparse.Namespace(config=REPO / "configs" / "distil.toml", overrides=[],
+                              output=Path("out/student"))  # fmt: skip
+    assert train.load_config(args).name == "student"
+    with pytest.raises(ConfigError) as caught:
+        load("optim.epochs=0", "optim.batch_size=0", "model.num_heads=-1")
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid training config:" and len(lines) == 4
+    assert (
+        lines[1].strip() == "model.num_heads: Input should be greater than or equal to 1 (got -1)"
+    )
+    assert "http" not in str(caught.value)
+    for name in ("", "a/b", "..", "."):
+        with pytest.raises(ConfigError, match="one directory name"):
+            load(f"name={json.dumps(name)}")
+
+
+def test_a_missing_base_checkpoint_is_named(tmp_path):
+    config = TrainConfig.model_validate(
+        {**TINY, "model": {**TINY["model"], "base_model": str(tmp_path / "nonexistent")}}
+    )
+    with pytest.raises(ConfigError, match="model.base_model: no such checkpoint directory: "):
+        train_encoder(config, tmp_path / "out", records=_records(30))
+
+
+def test_without_intent_labels_there_is_no_intent_head(tmp_path):
+    records = [{k: v for k, v in r.items() if k != "intent"} for r in _records(40)]
+    out = tmp_path / "no-intent"
+    summary = train_encoder(TrainConfig.model_validate(TINY), out, records=records)
+    assert summary["valid"]["intent_accuracy"] is None  # null, not 0.0
+    assert all(epoch["intent_accuracy"] is None for epoch in summary["history"])
+    assert list(json.loads((out / "koe.json").read_text())["labels"]) == ["sentiment"]
+    probs = EncoderCommentModel.load(str(out)).predict_proba(["残業が多い"])
+    assert set(probs) == {"sentiment", "binary"}
+
+
+def test_clause_targets_use_the_pack_column():
+    from nlp.encoder.train import _example
+
+    class Matcher:
+        def __init__(self, theme: str | None):
+            self.theme = theme
+
+        def match(self, tokens):
+            return [SimpleNamespace(start=0, theme_id=self.theme)] if self.theme else []
+
+    matchers = {"employee": Matcher(None), "customer": Matcher("delivery")}
+    record = {"themes": {"delivery": "negative"}, "pack": "customer"}
+    clauses, targets = _example("配送が遅い。でも商品は良い", "mixed", matchers, record)
+    assert len(clauses) == 2 and targets[0] == 1  # SENTIMENTS.index("negative")
+    _, targets = _example("配送が遅い。でも商品は良い", "mixed", matchers, {**record, "pack": ""})
+    assert targets == [-100, -100]
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (
+            lambda d: (d / "model.safetensors").write_bytes(b"x" * 10),
+            "model.safetensors is damaged",
+        ),
+        (lambda d: (d / "heads.safetensors").write_bytes(b""), "heads.safetensors is damaged"),
+        (lambda d: (d / "koe.json").write_text('{"name": "x"}'), "koe.json has no 'labels'"),
+        (lambda d: (d / "koe.json").write_text("not json"), "koe.json is not valid JSON"),
+        (lambda d: (d / "vocab.txt").unlink(), "vocab.txt is missing"),
+        (lambda d: (d / "heads.safetensors").unlink(), "heads.safetensors is missing"),
+        (lambda d: _edit_json(d / "koe.json", binary=["alert"]), "heads.safetensors does not"),
+        (lambda d: _edit_json(d / "config.json", num_hidden_layers=3), "2 missing weights"),
+        (lambda d: _edit_json(d / "config.json", model_type="gpt2"), "unexpected weights"),
+        (lambda d: _edit_json(d / "config.json", hidden_size=64), "weights of other shapes"),
+        (lambda d: (d / "config.json").write_text("{"), "config.json is not valid JSON"),
+        (lambda d: (d / "koe.json").unlink(), "without koe.json"),
+    ],
+)
+def test_a_damaged_model_directory_is_one_line_error(tiny_encoder, tmp_path, damage, problem):
+    model = tmp_path / "damaged"
+    shutil.copytree(tiny_encoder, model)
+    damage(model)
+    with pytest.raises(ModelLoadError) as caught:
+        load_comment_model(str(model))
+    message = str(caught.value)
+    assert message.startswith("cannot load ") and f" from {model}: " in message
+    assert problem in message and "\n" not in message
+
+
+def _edit_json(path: Path, **changes: object) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
 
 
 # Distillation: a student with fewer of the teacher's layers, trained on its outputs.

@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.errors import ModelLoadError
+from nlp.errors import ConfigError, ModelLoadError
 from nlp.linear import LinearCommentModel, train_linear
 from nlp.pipeline import Pipeline, PipelineConfig
 
@@ -98,3 +98,109 @@ def test_linear_without_intent_labels_leaves_intent_to_the_rules(tmp_path, tiny_
 def test_linear_needs_two_sentiment_labels(tmp_path):
     with pytest.raises(ValueError, match="two sentiment labels"):
         train_linear([{"text": "良い", "sentiment": "positive"}] * 3, tmp_path, name="one")
+
+
+def _train_linear_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_linear.py"
+    spec = importlib.util.spec_from_file_location("train_linear_script", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ("model.safetensors", "model.safetensors is damaged or truncated"),
+        ("config.json", "config.json or model.safetensors lacks 'vectorizer'"),
+        ("vocab.json", "vocab.json"),
+        ("everything", "no config.json"),
+    ],
+)
+def test_linear_damaged_model_is_a_one_line_error(tiny_model_dir, tmp_path, damage, problem):
+    import shutil
+
+    model = tmp_path / "damaged"
+    shutil.copytree(tiny_model_dir, model)
+    if damage == "model.safetensors":
+        data = (model / damage).read_bytes()
+        (model / damage).write_bytes(data[: len(data) // 2])
+    elif damage == "config.json":
+        (model / damage).write_text('{"name": "x"}')
+    elif damage == "vocab.json":
+        (model / damage).unlink()
+    else:
+        for path in model.iterdir():
+            path.unlink()
+    with pytest.raises(ModelLoadError) as caught:
+        LinearCommentModel.load(str(model))
+    message = str(caught.value)
+    assert message.startswith(f"cannot load comment model from {model}: ")
+    assert problem in message and "\n" not in message
+
+
+def test_linear_failed_overwrite_leaves_the_old_model(tiny_model_dir, tmp_path, monkeypatch):
+    import shutil
+    import sys
+
+    script = _train_linear_script()
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_model_dir, out)
+    for name in ("metrics.json", "MODEL_CARD.md"):
+        (out / name).write_text("old")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,sentiment\n良い,positive\n最高,positive\n", encoding="utf-8")
+    argv = ["train_linear.py", "--train", str(labels), "--output", str(out), "--overwrite"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(ValueError, match="at least two"):  # one sentiment label
+        script.main()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv", "mine"]
+
+
+def test_linear_script_takes_no_polarity_file_and_names_the_model_after_output(
+    tmp_path, monkeypatch
+):
+    import sys
+
+    script = _train_linear_script()
+    seen = []
+
+    def fake(args, name, polarity, out):
+        seen.append((name, polarity))
+        (out / "config.json").write_text("{}")
+
+    monkeypatch.setattr(script, "train", fake)
+    out = tmp_path / "my-linear"
+    monkeypatch.setattr(sys, "argv", ["train_linear.py", "--output", str(out), "--polarity", ""])
+    script.main()
+    assert seen == [("my-linear", None)] and (out / "config.json").exists()
+    monkeypatch.setattr(sys, "argv", ["train_linear.py", "--name", "../x"])
+    with pytest.raises(ConfigError, match="one directory name"):
+        script.main()
+
+
+def test_linear_model_card_describes_the_polarity_data_used():
+    script = _train_linear_script()
+    split = {"sentiment_macro_f1": 0.5, "sentiment_accuracy": 0.5, "intent_accuracy": 0.5,
+             "theme_micro_f1": 0.5, "theme_polarity_accuracy": 0.5, "alert_recall": 0.5,
+             "alert_false_rate": 0.1, "sentiment_accuracy_by_tag": {},
+             "sentiment_per_class": {k: {"f1": 0.5} for k in
+                                     ("positive", "negative", "neutral", "mixed")}}  # fmt: skip
+    config = {"name": "mine", "n_features": 10, "C": 30.0, "n_comments": 12,
+              "polarity_weight": None}  # fmt: skip
+    metrics = {"dev": split, "tune": split, "train_seconds": 1.0, "train_files": ["a.csv"]}
+    card = script.model_card(config, metrics, "python scripts/train_linear.py")
+    assert "chABSA" not in card and "No sentence polarity data" in card
+    config["polarity_weight"] = 0.3
+    metrics["polarity"] = {"file": "data/chabsa/chabsa.tsv", "holdout": 0.2}
+    metrics["chabsa_heldout"] = {"n": 10, "accuracy": 0.7, "binary_accuracy": 0.8,
+                                 "always_positive": 0.6}  # fmt: skip
+    card = script.model_card(config, metrics, "python scripts/train_linear.py")
+    assert "the 80 % of the chABSA sentences" in card and "weight 0.3" in card
+    assert "accuracy 0.700 (always-positive 0.600)" in card and "0.595" not in card

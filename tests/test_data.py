@@ -1,4 +1,4 @@
-"""The labelled files follow LABEL_GUIDE.md, and training data never leaks into dev/tune."""
+"""The labelled files follow LABEL_GUIDE.md; training data never leaks into dev/tune/probe."""
 
 from __future__ import annotations
 
@@ -42,12 +42,13 @@ def test_data_ids_are_unique_across_files():
     assert [i for i, n in ids.items() if n > 1] == []
 
 
-def test_data_training_set_does_not_overlap_dev_or_tune():
+def test_data_training_set_does_not_overlap_dev_tune_or_probe():
     """No training comment is a near duplicate (trigram Jaccard > 0.9) of an evaluation one."""
     from scripts.data_stats import cross_duplicates
 
     train = [r["text"] for path in sorted((DATA / "train").glob("*.jsonl")) for r in load(path)]
     if not train:
         pytest.skip("no training data yet")
-    held = [r["text"] for name in ("dev.jsonl", "tune.jsonl") for r in load(DATA / name)]
+    held = [r["text"] for name in ("dev.jsonl", "tune.jsonl", "probe.jsonl")
+            for r in load(DATA / name)]  # fmt: skip
     assert cross_duplicates(train, held) == []

@@ -111,7 +111,7 @@ def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
     """``values`` with relative paths that exist next to the config file made absolute.
 
     A config names its pack file and model directories relative to itself, so it works
-    from any working directory; names of shipped models (``linear-ja-v6``) stay names.
+    from any working directory; names of shipped models (``linear-ja-v7``) stay names.
     """
 
     def near(value: Any) -> Any:

@@ -242,7 +242,7 @@ def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     assert [t.id for t in Pipeline(config).analyze("食堂が狭い")[0].themes] == ["canteen"]
     standard = Path(__file__).parents[2] / "configs" / "standard.toml"
     assert PipelineConfig.from_toml(standard).comment_model == (
-        "linear-ja-v6"
+        "linear-ja-v7"
     )  # a shipped model's name stays a name
 
 

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from service.analysis import Analyzer, check_attributes, read_upload
+from service.analysis import Analyzer, check_attributes, read_upload, too_many_attributes
 from service.api.convert import (
     check_group_columns,
     check_json_sizes,
@@ -112,6 +112,8 @@ def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | N
         max_chars=settings.max_comment_chars,
         hint="Split the batch into several jobs.",
     )
+    if sum(len(c.attributes) for c in comments) > settings.max_job_attributes:
+        raise too_many_attributes(settings.max_job_attributes)  # past what the walk saw
     declared = spec.group_columns
     if declared is None:  # every attribute key, held to the limits of named columns
         declared = sorted({k for c in comments for k in c.attributes})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 __all__ = ["comment_items"]
@@ -21,7 +21,7 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def comment_items(text: str) -> Iterator[Any]:
-    """Yield the items of a body's ``comments`` array (an array body's own items).
+    """Yield the items of a body's ``comments`` arrays (an array body's own items).
 
     The walk ends quietly where the text is not that shape or not JSON: the full parse
     that follows says what is wrong.
@@ -41,9 +41,10 @@ def comment_items(text: str) -> Iterator[Any]:
                 return
             pos = _skip(text, pos + 1)
             if key == "comments" and text.startswith("[", pos):
-                yield from _array(text, pos)
-                return
-            _, pos = _DECODER.raw_decode(text, pos)  # another member: pack, group_columns
+                # every "comments" array: the parse keeps the last of a repeated key
+                pos = yield from _array(text, pos)
+            else:
+                _, pos = _DECODER.raw_decode(text, pos)  # another member: pack, group_columns
             pos = _skip(text, pos)
             if not text.startswith(",", pos):
                 return
@@ -52,18 +53,24 @@ def comment_items(text: str) -> Iterator[Any]:
         return
 
 
-def _array(text: str, pos: int) -> Iterator[Any]:
-    """Items of the array whose ``[`` is at ``pos``."""
+def _array(text: str, pos: int) -> Generator[Any, None, int]:
+    """Items of the array whose ``[`` is at ``pos``; returns the position after its ``]``.
+
+    Raises:
+        ValueError: the array does not close where its items end.
+    """
     pos = _skip(text, pos + 1)
-    if text.startswith("]", pos):
-        return
-    while True:
-        item, pos = _DECODER.raw_decode(text, pos)
-        yield item
-        pos = _skip(text, pos)
-        if not text.startswith(",", pos):
-            return
-        pos = _skip(text, pos + 1)
+    if not text.startswith("]", pos):
+        while True:
+            item, pos = _DECODER.raw_decode(text, pos)
+            yield item
+            pos = _skip(text, pos)
+            if not text.startswith(",", pos):
+                break
+            pos = _skip(text, pos + 1)
+    if not text.startswith("]", pos):
+        raise ValueError("unclosed array")
+    return pos + 1
 
 
 def _skip(text: str, pos: int) -> int:

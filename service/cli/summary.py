@@ -62,7 +62,7 @@ def summary_command(
     except ReportError as exc:
         raise fail(str(exc)) from None
     labels = _theme_labels(rows)
-    quotable = _quotable(rows, report, min_group_size)
+    quotable = _quotable(rows, report, min_group_size, group_column)
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # a log file or pipe: do not squeeze the table
@@ -109,38 +109,46 @@ def summary_command(
 
 
 def _quotable(
-    rows: list[dict[str, Any]], report: dict[str, Any], min_group_size: int
+    rows: list[dict[str, Any]], report: dict[str, Any], min_group_size: int, own: str | None
 ) -> Callable[[dict[str, Any]], bool]:
     """Whether a comment may be quoted: its group is shown in a summary by every column.
 
     Quoting a comment by wave that a summary by department hides would tell a reader
-    who runs both that it came from a hidden (small) department. A column with more
-    groups than a report can audit (an id-like field) hides every comment.
+    who runs both that it came from a hidden (small) department. Another column whose
+    summary shows no group (an id-like field, or one too large to audit) tells nothing
+    by that, so it does not stop quotes; this summary's own hidden groups always do.
     """
-    from service.reports import ReportError, build_report, group_value
+    from service.reports import ReportError, build_report
 
     if report["total"]["suppressed"]:
         return lambda row: False
-    hidden: dict[str, set[str] | None] = {}
+    hidden: dict[str, set[str]] = {}
     for column in sorted({k for r in rows for k in r} - RESULT_KEYS):
         try:
             by_column = build_report(
                 rows, group_by=[column], group_columns=[column], min_group_size=min_group_size
             )
         except ReportError:
-            hidden[column] = None
             continue
-        hidden[column] = {
-            json.dumps(g["key"][column]) for g in by_column["groups"] if g["suppressed"]
-        }
+        groups = by_column["groups"]
+        if column != own and all(g["suppressed"] for g in groups):
+            continue
+        hidden[column] = {_key(g["key"][column]) for g in groups if g["suppressed"]}
 
     def quotable(row: dict[str, Any]) -> bool:
-        return all(
-            values is not None and json.dumps(group_value(row.get(column))) not in values
-            for column, values in hidden.items()
-        )
+        return all(_key(row.get(column)) not in values for column, values in hidden.items())
 
     return quotable
+
+
+def _key(value: Any) -> str:
+    """A group value as reports key it (lists and objects as their text), comparable."""
+    from service.reports import group_value
+
+    value = group_value(value)
+    if not (value is None or isinstance(value, str | int | float)):
+        value = str(value)
+    return json.dumps(value)
 
 
 def _name(key: dict[str, Any]) -> str:

@@ -403,8 +403,11 @@ def test_jobs_batch_limit(make_client: Any, comments: Comments) -> None:
         assert response.status_code == 413 and response.json()["code"] == "batch_too_large"
         # counted before the whole body is parsed: the broken tail is never read
         body = b'{"comments": [' + b'{"text": "x"}, ' * 6 + b"broken"
+        repeated = b'{"comments": [], "comments": [' + b'{"text": "x"}, ' * 6 + b"broken"
+        json_headers = {**auth, "Content-Type": "application/json"}
         for request in (
-            {"content": body, "headers": {**auth, "Content-Type": "application/json"}},
+            {"content": body, "headers": json_headers},
+            {"content": repeated, "headers": json_headers},  # the parse keeps the last
             {"files": {"file": ("a.json", body[13:])}, "headers": auth},  # the array alone
         ):
             response = client.post("/v1/jobs", **request)

@@ -52,10 +52,12 @@ def test_summary_by_another_column_does_not_quote_alerts_of_hidden_groups(
         assert result.exit_code == 0, result.output
         assert "営業の0件目" in result.output and "法務の0件目" not in result.output
         assert "2 alert(s) in hidden groups" in result.output
-    # a field with a value per comment (an id) leaves nothing to quote
-    rows = [{**row, "respondent": str(i)} for i, row in enumerate(rows)]
+    # a field with a value per comment (an id) shows no group, so it tells nothing: the
+    # same quotes; lists as values key their groups as reports do
+    rows = [{**row, "respondent": str(i), "site": [row["dept"]]} for i, row in enumerate(rows)]
     result = runner.invoke(app, ["summary", _write(tmp_path, rows), "--group-column", "wave"])
-    assert "営業の0件目" not in result.output and "3 alert(s) in hidden groups" in result.output
+    assert "営業の0件目" in result.output and "法務の0件目" not in result.output
+    assert "2 alert(s) in hidden groups" in result.output
 
 
 def test_summary_without_a_group_column_shows_the_total_once(tmp_path: Path) -> None:
@@ -103,3 +105,12 @@ def test_summary_unknown_group_column_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["summary", path, "--group-column", "deptt"])
     assert result.exit_code == 1
     assert "no column 'deptt'" in result.output and "columns present: dept" in result.output
+
+
+def test_summary_keys_list_values_as_reports_do(tmp_path: Path) -> None:
+    rows = [{**_result(i, "営業"), "site": [("東京", "名古屋")[i % 3 == 0]]} for i in range(24)]
+    rows += [{**_result(i, "営業", alert=True), "text_redacted": f"大阪{i}", "site": ["大阪"]}
+             for i in range(2)]  # fmt: skip
+    result = runner.invoke(app, ["summary", _write(tmp_path, rows)])
+    assert result.exit_code == 0, result.output
+    assert "大阪0" not in result.output and "2 alert(s) in hidden groups" in result.output

@@ -35,6 +35,8 @@ def test_items_of_both_shapes(text: str) -> None:
         ('{"pack": {"comments": [1, 2]}, "comments": [3]}', [3]),  # top level only
         ('{"comments": [1, 2 3]}', [1, 2]),  # the parse that follows reports the rest
         ('{"comments": [1, oops]}', [1]),
+        ('{"comments": [], "comments": [1, 2]}', [1, 2]),  # the parse keeps the last
+        ('{"comments": [1], "pack": "x", "comments": [2]}', [1, 2]),
         ('{"pack" "x", "comments": [1]}', []),
         ("[" * 100_000, []),  # too deep for the decoder
     ],

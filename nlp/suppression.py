@@ -110,7 +110,11 @@ def suppress(
 def _suppress(
     sizes: Mapping[Cell, int], relations: Sequence[Relation], k: int, floor: int
 ) -> set[Cell]:
-    thresholds = sorted({floor, k} | {n + 1 for n in sizes.values() if floor < n + 1 < k})
+    releasing = len(sizes) <= _RELEASE_MAX_CELLS
+    if releasing:  # every step, so that the pattern of k - 1 is a step of this run too
+        thresholds = list(range(floor, k + 1))
+    else:
+        thresholds = sorted({floor, k} | {n + 1 for n in sizes.values() if floor < n + 1 < k})
     by_cell: dict[Cell, list[Relation]] = defaultdict(list)
     for relation in relations:
         for cell in relation.members:
@@ -121,7 +125,8 @@ def _suppress(
         before = set(hidden)
         hidden |= {cell for cell, n in sizes.items() if n < threshold}
         _complete(sizes, relations, by_cell, threshold, hidden, reach)
-        _release(sizes, relations, by_cell, threshold, hidden, hidden - before)
+        if releasing and _release(sizes, relations, by_cell, threshold, hidden, hidden - before):
+            reach.clear()  # shown cells tighten the equations: old solutions may not hold
     return hidden
 
 
@@ -151,19 +156,17 @@ def _release(
     k: int,
     hidden: set[Cell],
     added: set[Cell],
-) -> None:
+) -> bool:
     """Show again each cell hidden only to protect others, if the pattern stays safe.
 
     Hiding picks one cell per leak and never looks back, so a cell hidden early can turn
     out not to be needed once later ones are hidden (a survey hid its 206-comment first
     wave and every department x wave cell for a leak that one department's total
     closed). Cells are tried coarsest grouping, then largest, first, up to
-    ``_RELEASE_TRIALS`` of them, on lattices of up to ``_RELEASE_MAX_CELLS`` cells; only
-    cells hidden at this threshold (``added``) are tried, so the patterns stay nested
-    across thresholds.
+    ``_RELEASE_TRIALS`` of them; only cells hidden at this threshold (``added``) are
+    tried, so the patterns stay nested across thresholds. Returns whether any was shown.
     """
-    if len(sizes) > _RELEASE_MAX_CELLS:
-        return
+    shown = False
     candidates = sorted(
         (c for c in added if sizes[c] >= k), key=lambda c: (len(c[0]), -sizes[c], repr(c))
     )
@@ -181,6 +184,8 @@ def _release(
             hidden.add(cell)
         else:
             known, group = now_known, _group_of(relations, hidden - now_known)
+            shown = True
+    return shown
 
 
 def _group_of(relations: Sequence[Relation], unknown: set[Cell]) -> dict[Cell, int]:

@@ -353,3 +353,47 @@ def test_suppression_patterns_are_cached_but_not_shared() -> None:
     assert again == first and again is not first
     first.add(((9,), ("not a cell",)))  # a caller's change must not reach the next report
     assert suppress(sizes, relations_of(sizes), 5, 3) == again
+
+
+@pytest.mark.parametrize("seed", [92, 138])
+def test_report_patterns_stay_safe_and_nested_when_groups_are_shown_again(seed: int) -> None:
+    # lattices where showing groups again once reused stale bounds (a 1-comment group
+    # capped at 5 below k = 6) or broke nesting between k = 8 and k = 9
+    from scipy.optimize import linprog
+
+    from nlp.suppression import suppress
+
+    rng = random.Random(seed)
+    width = rng.choice([1, 2, 2, 3])
+    nvals = [rng.randint(1, 6) for _ in range(width)]
+    n = rng.randint(5, 150)
+    weights = [[rng.choice([1, 1, 2, 5, 20, 50]) for _ in range(v)] for v in nvals]
+    keys = [tuple(rng.choices([f"v{d}{i}" for i in range(nvals[d])], weights[d])[0]
+                  for d in range(width)) for _ in range(n)]  # fmt: skip
+    sizes = cells_of(keys, width)
+    relations = relations_of(sizes)
+    previous: set[Cell] = set()
+    for k in range(3, 11):
+        hidden = suppress(sizes, relations, k, 3)
+        assert previous <= hidden, k
+        previous = hidden
+        unknown = sorted(hidden, key=repr)
+        index = {c: i for i, c in enumerate(unknown)}
+        rows, bound = [], []
+        for relation in relations:
+            row, rhs = np.zeros(len(unknown)), 0.0
+            for sign, cells in ((1.0, [relation.parent]), (-1.0, relation.children)):
+                for cell in cells:
+                    if cell in index:
+                        row[index[cell]] = sign
+                    else:
+                        rhs -= sign * sizes[cell]
+            if row.any():
+                rows.append(row)
+                bound.append(rhs)
+        for cell in (c for c in unknown if sizes[c] < k):
+            objective = np.zeros(len(unknown))
+            objective[index[cell]] = -1.0
+            best = linprog(objective, A_eq=np.array(rows) if rows else None,
+                           b_eq=bound or None, bounds=(1, None), method="highs")  # fmt: skip
+            assert best.status == 3 or (best.status == 0 and -best.fun >= k - 1e-6), (k, cell)

@@ -89,13 +89,19 @@ def result_from_model(
         not any(values[i] in hidden[name] for name, values in columns.items())
         for i in range(len(texts))
     ]
-    # A topic with comments of hidden groups and fewer than k others would describe
-    # those comments by its words, sizes and trend: it is hidden as well.
-    shown_members = Counter(t for t, ok in zip(topics, quotable, strict=True) if ok)
+    # A topic with comments of small groups and fewer than k others would describe those
+    # comments by its words, sizes and trend: it is hidden as well. (Groups hidden only
+    # to protect a small one hold k comments or more: their comments count as others.)
+    k = model.config.min_group_size
+    small = {
+        name: {v for v, n in Counter(values).items() if n < k} for name, values in columns.items()
+    }
+    in_small = [
+        any(values[i] in small[name] for name, values in columns.items()) for i in range(len(texts))
+    ]
+    others = Counter(t for t, tiny in zip(topics, in_small, strict=True) if not tiny)
     hidden_topics = {
-        t
-        for t, ok in zip(topics, quotable, strict=True)
-        if not ok and t != -1 and shown_members[t] < model.config.min_group_size
+        t for t, tiny in zip(topics, in_small, strict=True) if tiny and t != -1 and others[t] < k
     }
     labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
     infos = [

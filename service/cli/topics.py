@@ -112,7 +112,7 @@ def _run(
     if small_topics:
         note += (
             f", {small_topics} topic(s) hidden (fewer than {model.config.min_group_size} "
-            "comments of shown groups)"
+            "comments outside small groups)"
         )
     typer.echo(
         f"koe: {len(result.topics)} topics over {len(texts)} comments, "
@@ -172,9 +172,10 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
     bertopic = model.bertopic_
     parts = [_topic_table(result, model.config.pack)]
     largest = sorted(result.topics, key=lambda t: (-t.size, t.id))[:12]  # hidden ones left out
-    parts.append(bertopic.visualize_barchart(
-        topics=[t.id for t in largest], n_words=8, title="トピックの代表語 / Topic words"
-    ))  # fmt: skip
+    if largest:
+        parts.append(bertopic.visualize_barchart(
+            topics=[t.id for t in largest], n_words=8, title="トピックの代表語 / Topic words"
+        ))  # fmt: skip
     reduced = TruncatedSVD(2, random_state=model.config.seed).fit_transform(model.embeddings_)
     # comments a saved model could not place (-1) have no topic to draw in a k-means model;
     # nor do the comments of hidden topics
@@ -183,14 +184,15 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
     shown = [i for i, t in enumerate(topics) if t in listed]
     bertopic.topics_ = [topics[i] for i in shown]
     try:
-        parts.append(
-            bertopic.visualize_documents(
-                [str(i) for i in shown],
-                reduced_embeddings=reduced[shown],
-                hide_annotations=True,
-                title="コメントの分布 / Comments and topics",
-            )  # fmt: skip
-        )
+        if shown:  # nothing to draw when every topic is hidden
+            parts.append(
+                bertopic.visualize_documents(
+                    [str(i) for i in shown],
+                    reduced_embeddings=reduced[shown],
+                    hide_annotations=True,
+                    title="コメントの分布 / Comments and topics",
+                )  # fmt: skip
+            )
     finally:
         bertopic.topics_ = topics
     if result.trends is not None:

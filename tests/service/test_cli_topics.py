@@ -227,3 +227,20 @@ def test_cli_topics_redacts_pii_terms_in_words_and_examples(tmp_path: Path) -> N
     topics = [(t["words"], t["label"], t["representative_texts"]) for t in data["topics"]]
     assert "［固有名］" in json.dumps(topics, ensure_ascii=False)
     assert "さくら" not in out.read_text(encoding="utf-8")
+
+
+def test_cli_topics_every_topic_hidden_still_writes_the_page(tmp_path: Path) -> None:
+    src = tmp_path / "tiny.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "dept"])
+        for i, row in enumerate(_rows(12)):  # six departments of two: all small
+            writer.writerow([row["id"], row["text"], f"d{i // 2}"])
+    out, html = tmp_path / "topics.json", tmp_path / "topics.html"
+    result = runner.invoke(app, ["topics", str(src), "-o", str(out), "--min-topic-size", "2",
+                                 "--group-column", "dept", "--html", str(html)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["topics"] == [] and data["suppressed"]["topics"]
+    title = json.dumps("トピック一覧 / Topics")[1:-1].replace("/", "\\u002f")
+    assert title in html.read_text(encoding="utf-8")

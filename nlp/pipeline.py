@@ -97,9 +97,10 @@ class PipelineConfig(BaseModel):
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"invalid pipeline config {path}: {exc}") from exc
         stray = sorted(set(data) - {"pipeline"}) if "pipeline" in data else []
-        if stray:  # written above the [pipeline] line: they would be ignored
+        if stray:  # keys above the [pipeline] line, or other tables: they would be ignored
             raise ConfigError(
-                f"invalid pipeline config {path}: {', '.join(stray)} must be under [pipeline]"
+                f"invalid pipeline config {path}: only [pipeline] is read, not "
+                f"{', '.join(stray)} (keys go under [pipeline])"
             )
         try:
             return cls.model_validate(_beside(data.get("pipeline", data), Path(path).parent))
@@ -111,18 +112,19 @@ def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
     """``values`` with relative paths that exist next to the config file made absolute.
 
     A config names its pack file and model directories relative to itself, so it works
-    from any working directory; names of shipped models (``linear-ja-v7``) stay names.
+    from any working directory. Only values written as paths count (``models/my-model``,
+    ``./lexicon.tsv``, ``mine.yaml``): names of shipped models (``linear-ja-v7``) stay
+    names even where a folder of that name sits next to the config.
     """
 
     def near(value: Any) -> Any:
-        if isinstance(value, str) and value and not Path(value).is_absolute():
-            candidate = folder / value
-            if candidate.exists():
-                return str(candidate.resolve())
-        return value
+        if not isinstance(value, str) or not _looks_like_path(value):
+            return value
+        candidate = folder / value
+        return str(candidate.resolve()) if candidate.exists() else value
 
     out = dict(values)
-    if str(out.get("pack", "")).lower().endswith((".yaml", ".yml")):
+    if "pack" in out:
         out["pack"] = near(out["pack"])
     if isinstance(out.get("comment_model"), list):
         out["comment_model"] = [near(v) for v in out["comment_model"]]
@@ -131,6 +133,12 @@ def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
     if isinstance(out.get("sentiment_options"), dict):
         out["sentiment_options"] = {k: near(v) for k, v in out["sentiment_options"].items()}
     return out
+
+
+def _looks_like_path(value: str) -> bool:
+    """A relative path with a folder or a file suffix, not a bare name."""
+    path = Path(value)
+    return not path.is_absolute() and ("/" in value or "\\" in value or bool(path.suffix))
 
 
 @dataclass(slots=True)

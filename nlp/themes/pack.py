@@ -196,6 +196,8 @@ def _load_builtin(name: str) -> ThemePack:
 def _parse(source: str, filename: str) -> ThemePack:
     try:
         data: Any = yaml.load(source, Loader=_UniqueKeyLoader)  # noqa: S506 — a SafeLoader
+    except RecursionError:
+        raise PackError(f"theme pack {filename}: nested too deeply") from None
     except yaml.YAMLError as exc:
         raise PackError(
             f"theme pack {filename}: invalid YAML: {' '.join(str(exc).split())}"
@@ -232,12 +234,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A SafeLoader that refuses a key written twice (YAML would keep the last one)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
-        for i, key in enumerate(keys):
-            if key in keys[:i]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} written twice", node.start_mark
+                    None, None, f"key {key!r} written twice", key_node.start_mark
                 )
+            seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 

@@ -204,7 +204,7 @@ def test_pipeline_analyze_takes_one_string_and_refuses_other_types(tiny_pipeline
     [
         ("\ufeff[pipeline]\ncomment_model = ''\n".encode(), None),  # a BOM, as Notepad saves
         ("# 設定\n[pipeline]\ncomment_model = ''\n".encode("cp932"), "save it as UTF-8"),
-        (b"max_chars = 5\n[pipeline]\ncomment_model = ''\n", "max_chars must be under"),
+        (b"max_chars = 5\n[pipeline]\ncomment_model = ''\n", "not max_chars"),
     ],
 )
 def test_pipeline_config_file_encodings_and_stray_keys(tmp_path, content, message):
@@ -240,6 +240,9 @@ def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     config = PipelineConfig.from_toml("survey/koe.toml")
     assert config.pack == str(folder / "mine.yaml")
     assert [t.id for t in Pipeline(config).analyze("食堂が狭い")[0].themes] == ["canteen"]
+    (folder / "linear-ja-v7").mkdir()  # a bare name is a model name, not this folder
+    (folder / "named.toml").write_text('[pipeline]\ncomment_model = "linear-ja-v7"\n', "utf-8")
+    assert PipelineConfig.from_toml("survey/named.toml").comment_model == "linear-ja-v7"
     standard = Path(__file__).parents[2] / "configs" / "standard.toml"
     assert PipelineConfig.from_toml(standard).comment_model == (
         "linear-ja-v7"

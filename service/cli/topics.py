@@ -18,7 +18,7 @@ __all__ = ["topics_command"]
 def topics_command(
     input: Annotated[str, typer.Argument(help="CSV, JSON(L) (also koe analyze output) or XLSX.")],
     output: Annotated[str, typer.Option("-o", "--output", help="topics.json to write.")],
-    pack: Annotated[str, typer.Option(help="Theme pack id.")] = "employee",
+    pack: Annotated[str, typer.Option(help="Theme pack id or pack .yaml path.")] = "employee",
     min_topic_size: Annotated[
         int,
         typer.Option(

@@ -16,7 +16,7 @@ from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
 from nlp.topics.taxonomy import NEW_THEME
 from nlp.topics.trends import direction, wave_order, z_critical
-from nlp.topics.vocab import joined_lemmas, quote_text, redact_text
+from nlp.topics.vocab import joined_lemmas, quote_text, redact_text, spellings
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
 
@@ -104,17 +104,22 @@ def result_from_model(
         t for t, tiny in zip(topics, in_small, strict=True) if tiny and t != -1 and others[t] < k
     }
     labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
+    spell = spellings(texts, model.config.pii_terms)
     infos = [
-        _topic_info(model, t, texts, ids, also[t], quotable, labels)
+        _topic_info(model, t, texts, ids, also[t], quotable, labels, spell)
         for t in sorted(set(topics) - hidden_topics)
         if t != -1
     ]
     docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
     if "groups" in columns:
-        per_group = _per_class(model, docs, columns["groups"], hidden["groups"], hidden_topics)
+        per_group = _per_class(
+            model, docs, columns["groups"], hidden["groups"], hidden_topics, spell
+        )
     if "waves" in columns:
-        per_time, trends = _per_wave(model, docs, columns["waves"], hidden["waves"], hidden_topics)
+        per_time, trends = _per_wave(
+            model, docs, columns["waves"], hidden["waves"], hidden_topics, spell
+        )
     if columns:
         hidden["topics"] = {str(t) for t in hidden_topics}
     return TopicResult(
@@ -141,9 +146,10 @@ def _topic_info(
     also_size: int,
     quotable: Sequence[bool],
     labels: Mapping[str, Label],
+    spell: Mapping[str, str],
 ) -> TopicInfo:
     members = [i for i, t in enumerate(model.topics_) if t == topic]
-    words = model.topic_words(topic)
+    words = _spelled(model.topic_words(topic), spell)
     theme, score = model.themes_.get(topic, (NEW_THEME, 0.0))
     pairs = [] if theme == NEW_THEME else [(theme, score)]
     pairs += model.also_themes_.get(topic, [])
@@ -162,6 +168,11 @@ def _topic_info(
         themes=links,
         also_size=also_size,
     )
+
+
+def _spelled(words: Sequence[str], spell: Mapping[str, str]) -> list[str]:
+    """Topic words (lemmas) in the batch's commonest spelling, empty ones left out."""
+    return [spell.get(w, w) for w in words if w]
 
 
 def _representatives(embeddings: np.ndarray, members: list[int], n: int) -> list[int]:
@@ -201,6 +212,7 @@ def _per_class(
     classes: list[str],
     hidden: set[str],
     hidden_topics: set[int],
+    spell: Mapping[str, str],
 ) -> dict[str, list[GroupTopic]]:
     sizes = Counter(zip(classes, model.topics_, strict=True))
     frame = model.bertopic_.topics_per_class(docs, classes=classes)
@@ -209,7 +221,7 @@ def _per_class(
         key, topic = str(row.Class), int(row.Topic)
         if key in hidden or topic in hidden_topics:
             continue  # too small to stay anonymous, or would reveal one that is
-        words = [w for w in str(row.Words).split(", ") if w]
+        words = _spelled(str(row.Words).split(", "), spell)
         out.setdefault(key, []).append(GroupTopic(topic, sizes[(key, topic)], words))
     for rows in out.values():
         rows.sort(key=lambda g: (-g.size, g.topic))
@@ -222,6 +234,7 @@ def _per_wave(
     waves: list[str],
     hidden: set[str],
     hidden_topics: set[int],
+    spell: Mapping[str, str],
 ) -> tuple[dict[str, list[GroupTopic]], TopicTrends | None]:
     """Topics per shown wave (BERTopic ``topics_over_time`` on wave ordinals) and trends.
 
@@ -246,7 +259,7 @@ def _per_wave(
         at, topic, size = int(row.Timestamp), int(row.Topic), int(row.Frequency)
         if topic in hidden_topics:
             continue
-        words = [w for w in str(row.Words).split(", ") if w]
+        words = _spelled(str(row.Words).split(", "), spell)
         out[shown[at]].append(GroupTopic(topic, size, words))
         counts[(topic, at)] = size
     for rows in out.values():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 
 from nlp.pii import PLACEHOLDERS, detect_pii, redact
 from nlp.results import PiiSpan
@@ -20,6 +21,7 @@ __all__ = [
     "joined_lemmas",
     "quote_text",
     "redact_text",
+    "spellings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _DROP_POS2 = frozenset({"数詞", "非自立可能", "固有名詞"})
+_UNINFLECTED = frozenset({"名詞", "形状詞"})
 # A placeholder is no topic word: 「［氏名］さん」 must not make 氏名 one. Text redacted
 # earlier (koe analyze's text_redacted) reaches here normalised: ［氏名］ is then [氏名].
 _PLACEHOLDER_RE = re.compile(
@@ -54,15 +57,34 @@ def content_lemmas(tokens: Iterable[Token]) -> list[str]:
         >>> content_lemmas(tokenize("残業が多すぎて辛いです"))
         ['残業', '辛い']
     """
-    kept: list[str] = []
+    return [token.lemma for token in _content_tokens(tokens)]
+
+
+def _content_tokens(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
         if token.pos1 not in CONTENT_POS or token.pos2 in _DROP_POS2:
             continue
         lemma = token.lemma
         if lemma in STOP_WORDS or lemma.isascii() and not lemma.isalpha():
             continue
-        kept.append(lemma)
-    return kept
+        yield token
+
+
+def spellings(texts: Iterable[str], terms: Sequence[str] = ()) -> dict[str, str]:
+    """How the writers spell each noun lemma most often, where that differs from it.
+
+    UniDic lemmas merge spellings (子ども and 子供 are 子供) and write some words as no one
+    types them (手当て for 手当, ドラッグストアー for ドラッグストア): topic words are shown in
+    the batch's own commonest spelling. Verbs and adjectives keep their dictionary form.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for text in texts:
+        redacted = _PLACEHOLDER_RE.sub(" ", redact_text(text, terms))
+        for token in _content_tokens(tokenize(normalize(redacted).text)):
+            if token.pos1 in _UNINFLECTED:
+                counts.setdefault(token.lemma, Counter())[token.surface] += 1
+    best = {lemma: min(c, key=lambda s: (-c[s], s)) for lemma, c in counts.items()}
+    return {lemma: surface for lemma, surface in best.items() if surface != lemma}
 
 
 def analyze_text(text: str) -> list[str]:

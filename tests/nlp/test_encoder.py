@@ -490,14 +490,20 @@ def my_labels(tmp_path) -> tuple[Path, Path]:
     return labels, config
 
 
+def _existing_model(tiny_encoder: Path, tmp_path: Path) -> Path:
+    """A trained model with its metrics at ``tmp_path/mine``, for runs that replace it."""
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_encoder, out)
+    (out / "metrics.json").write_text("{}")
+    return out
+
+
 def test_a_failed_overwrite_leaves_the_old_model_untouched(
     tiny_encoder, my_labels, tmp_path, monkeypatch
 ):
     train = _train_script()
     labels, config = my_labels
-    out = tmp_path / "mine"
-    shutil.copytree(tiny_encoder, out)
-    (out / "metrics.json").write_text("{}")
+    out = _existing_model(tiny_encoder, tmp_path)
     before = _snapshot(out)
     options = ["--overwrite", "--no-evaluate", "model.hidden_size=33", "model.vocab_size=200"]
     argv = ["train.py", "--config", str(config), "--data", str(labels), "--output", str(out)]
@@ -516,8 +522,7 @@ def test_a_failed_overwrite_leaves_the_old_model_untouched(
 def test_an_interrupted_training_writes_nothing(tiny_encoder, my_labels, tmp_path, monkeypatch):
     train = _train_script()
     labels, config = my_labels
-    out = tmp_path / "mine"
-    shutil.copytree(tiny_encoder, out)
+    out = _existing_model(tiny_encoder, tmp_path)
     before = _snapshot(out)
 
     def interrupted(config, out_dir, **kwargs):
@@ -537,9 +542,7 @@ def test_a_successful_overwrite_replaces_the_whole_directory(
 ):
     train = _train_script()
     labels, config = my_labels
-    out = tmp_path / "mine"
-    shutil.copytree(tiny_encoder, out)
-    (out / "metrics.json").write_text("{}")
+    out = _existing_model(tiny_encoder, tmp_path)
     seen = []
 
     def fake(config, out_dir, **kwargs):

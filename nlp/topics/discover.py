@@ -16,7 +16,7 @@ from nlp.topics.model import TopicModel
 from nlp.topics.result import GroupTopic, ThemeLink, TopicInfo, TopicResult, TopicTrend, TopicTrends
 from nlp.topics.taxonomy import NEW_THEME
 from nlp.topics.trends import direction, wave_order, z_critical
-from nlp.topics.vocab import joined_lemmas, quote_text, redact_text, spellings
+from nlp.topics.vocab import lemma_docs, quote_text, redact_text
 
 __all__ = ["discover_topics", "redact_text", "result_from_model"]
 
@@ -104,13 +104,12 @@ def result_from_model(
         t for t, tiny in zip(topics, in_small, strict=True) if tiny and t != -1 and others[t] < k
     }
     labels = {t.id: t.label for t in load_pack(model.config.pack).themes}
-    spell = spellings(texts, model.config.pii_terms)
+    docs, spell = lemma_docs(texts, model.config.pii_terms)
     infos = [
         _topic_info(model, t, texts, ids, also[t], quotable, labels, spell)
         for t in sorted(set(topics) - hidden_topics)
         if t != -1
     ]
-    docs = joined_lemmas(texts, model.config.pii_terms) if columns else []
     per_group = per_time = trends = None
     if "groups" in columns:
         per_group = _per_class(

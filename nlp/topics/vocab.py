@@ -19,9 +19,9 @@ __all__ = [
     "analyze_text",
     "content_lemmas",
     "joined_lemmas",
+    "lemma_docs",
     "quote_text",
     "redact_text",
-    "spellings",
 ]
 
 logger = logging.getLogger(__name__)
@@ -70,23 +70,6 @@ def _content_tokens(tokens: Iterable[Token]) -> Iterator[Token]:
         yield token
 
 
-def spellings(texts: Iterable[str], terms: Sequence[str] = ()) -> dict[str, str]:
-    """How the writers spell each noun lemma most often, where that differs from it.
-
-    UniDic lemmas merge spellings (子ども and 子供 are 子供) and write some words as no one
-    types them (手当て for 手当, ドラッグストアー for ドラッグストア): topic words are shown in
-    the batch's own commonest spelling. Verbs and adjectives keep their dictionary form.
-    """
-    counts: dict[str, Counter[str]] = {}
-    for text in texts:
-        redacted = _PLACEHOLDER_RE.sub(" ", redact_text(text, terms))
-        for token in _content_tokens(tokenize(normalize(redacted).text)):
-            if token.pos1 in _UNINFLECTED:
-                counts.setdefault(token.lemma, Counter())[token.surface] += 1
-    best = {lemma: min(c, key=lambda s: (-c[s], s)) for lemma, c in counts.items()}
-    return {lemma: surface for lemma, surface in best.items() if surface != lemma}
-
-
 def analyze_text(text: str) -> list[str]:
     """Normalise and tokenise ``text``, returning its content lemmas (a vectorizer analyser)."""
     return content_lemmas(tokenize(normalize(text).text))
@@ -115,5 +98,25 @@ def joined_lemmas(texts: Iterable[str], terms: Sequence[str] = ()) -> list[str]:
     The lemmas come from the PII-redacted text (:func:`redact_text`, as the topics'
     representative texts), placeholders left out: no e-mail, URL or name becomes a word.
     """
-    redacted = (redact_text(text, terms) for text in texts)
-    return [" ".join(analyze_text(_PLACEHOLDER_RE.sub(" ", text))) for text in redacted]
+    return lemma_docs(texts, terms)[0]
+
+
+def lemma_docs(texts: Iterable[str], terms: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """:func:`joined_lemmas`, and how the writers spell each noun lemma most often.
+
+    UniDic lemmas merge spellings (子ども and 子供 are 子供) and write some words as no one
+    types them (手当て for 手当, ドラッグストアー for ドラッグストア): topic words are shown in
+    the batch's own commonest spelling. The spellings map only lemmas whose commonest
+    surface differs; verbs and adjectives keep their dictionary form.
+    """
+    docs: list[str] = []
+    counts: dict[str, Counter[str]] = {}
+    for text in texts:
+        redacted = _PLACEHOLDER_RE.sub(" ", redact_text(text, terms))
+        tokens = list(_content_tokens(tokenize(normalize(redacted).text)))
+        docs.append(" ".join(token.lemma for token in tokens))
+        for token in tokens:
+            if token.pos1 in _UNINFLECTED:
+                counts.setdefault(token.lemma, Counter())[token.surface] += 1
+    best = {lemma: min(c, key=lambda s: (-c[s], s)) for lemma, c in counts.items()}
+    return docs, {lemma: surface for lemma, surface in best.items() if surface != lemma}

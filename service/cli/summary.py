@@ -118,7 +118,13 @@ def _quotable(
     summary shows no group (an id-like field, or one too large to audit) tells nothing
     by that, so it does not stop quotes; this summary's own hidden groups always do.
     """
-    from service.reports import ReportError, build_report
+    from service.reports import ReportError, build_report, group_value
+
+    def key(value: Any) -> str:  # a group value as reports key it: lists as their text
+        value = group_value(value)
+        if not (value is None or isinstance(value, str | int | float)):
+            value = str(value)
+        return json.dumps(value)
 
     if report["total"]["suppressed"]:
         return lambda row: False
@@ -133,22 +139,12 @@ def _quotable(
         groups = by_column["groups"]
         if column != own and all(g["suppressed"] for g in groups):
             continue
-        hidden[column] = {_key(g["key"][column]) for g in groups if g["suppressed"]}
+        hidden[column] = {key(g["key"][column]) for g in groups if g["suppressed"]}
 
     def quotable(row: dict[str, Any]) -> bool:
-        return all(_key(row.get(column)) not in values for column, values in hidden.items())
+        return all(key(row.get(column)) not in values for column, values in hidden.items())
 
     return quotable
-
-
-def _key(value: Any) -> str:
-    """A group value as reports key it (lists and objects as their text), comparable."""
-    from service.reports import group_value
-
-    value = group_value(value)
-    if not (value is None or isinstance(value, str | int | float)):
-        value = str(value)
-    return json.dumps(value)
 
 
 def _name(key: dict[str, Any]) -> str:

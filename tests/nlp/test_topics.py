@@ -27,7 +27,7 @@ from nlp.topics import (  # noqa: E402
 )
 from nlp.topics.taxonomy import theme_matrix  # noqa: E402
 from nlp.topics.trends import direction, z_critical  # noqa: E402
-from nlp.topics.vocab import joined_lemmas, quote_text, spellings  # noqa: E402
+from nlp.topics.vocab import joined_lemmas, lemma_docs, quote_text  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -391,5 +391,5 @@ def test_topics_rejects_tiny_or_mismatched_input() -> None:
 def test_topics_words_are_shown_as_the_batch_spells_them() -> None:
     texts = ["ドラッグストアの手当が少ない", "子どもの手当が出た", "子供が熱を出した"]
     expected = {"ドラッグストアー": "ドラッグストア", "手当て": "手当", "子供": "子ども"}
-    assert spellings([*texts, "子どもがいる"]) == expected
-    assert spellings(["田中さんの手当が少ない"], ("手当",)) == {}  # redacted words are no words
+    assert lemma_docs([*texts, "子どもがいる"])[1] == expected
+    assert lemma_docs(["田中さんの手当が少ない"], ("手当",))[1] == {}  # redacted: no words

@@ -214,7 +214,9 @@ def _per_class(
     spell: Mapping[str, str],
 ) -> dict[str, list[GroupTopic]]:
     sizes = Counter(zip(classes, model.topics_, strict=True))
-    frame = model.bertopic_.topics_per_class(docs, classes=classes)
+    # Without global tuning a group's words come from its own comments only; with it,
+    # BERTopic averages in the whole topic's words, those of hidden groups among them.
+    frame = model.bertopic_.topics_per_class(docs, classes=classes, global_tuning=False)
     out: dict[str, list[GroupTopic]] = {}
     for row in frame.itertuples(index=False):
         key, topic = str(row.Class), int(row.Topic)

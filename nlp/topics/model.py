@@ -109,13 +109,27 @@ class TopicModel:
         :func:`nlp.topics.result_from_model` describes them: a saved model applied to a
         later survey wave.
         """
-        self.embeddings_, self.topics_, self.also_topics_ = self._assign(texts)
-        self.bertopic_.topics_ = list(self.topics_)  # read by its per-class words
+        docs = joined_lemmas(texts, self.config.pii_terms)
+        self.embeddings_, self.topics_, self.also_topics_ = self._assign(texts, docs)
+        # Topic words describe this batch: the fitted batch's words (those of its hidden
+        # groups' comments among them) must not label another batch's topics.
+        self.bertopic_.topics_ = list(self.topics_)  # read by its per-class words too
+        topic_docs = _drop_rare_words(docs) if len(docs) >= _RARE_FROM else docs
+        try:
+            self.bertopic_.update_topics(
+                topic_docs, top_n_words=self.config.top_n_words, vectorizer_model=_vectorizer()
+            )
+        except ValueError:  # no comment has a word (only outliers): no topic has words
+            self.bertopic_.topic_representations_ = {}
         return self
 
-    def _assign(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[int]]]:
+    def _assign(
+        self, texts: Sequence[str], docs: list[str] | None = None
+    ) -> tuple[np.ndarray, list[int], list[list[int]]]:
         matches = self._themes(texts)
-        embeddings = self._embed(texts, joined_lemmas(texts, self.config.pii_terms), matches)
+        if docs is None:
+            docs = joined_lemmas(texts, self.config.pii_terms)
+        embeddings = self._embed(texts, docs, matches)
         sims = _unit(embeddings) @ self.centroids_.T
         # a comment with no word the model knows (👍, 特になし) is near no topic: outlier
         empty = ~np.any(embeddings, axis=1)

@@ -30,7 +30,7 @@ CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 # Function-like words that survive the POS filter but say nothing about a topic.
 STOP_WORDS = frozenset(
     """
-    する ある いる なる 言う 思う 感じる 見る 行く 来る くる できる 出来る 居る 為る 有る
+    する ある いる なる 言う 思う 感じる 感ずる 見る 行く 来る くる できる 出来る 居る 為る 有る
     こと もの ため よう そう これ それ あれ どれ ここ そこ 事 物 方 感じ 様 時 際 中 上 下
     ない 無い 良い いい よい 多い 少ない 欲しい ほしい 的 さん 等 など 自分 今 今回
     みたい 気 点 つく 付く 回 部分 所 ところ 場合 頂く いただく 下さる くださる
@@ -39,6 +39,8 @@ STOP_WORDS = frozenset(
 )
 _DROP_POS2 = frozenset({"数詞", "非自立可能", "固有名詞"})
 _UNINFLECTED = frozenset({"名詞", "形状詞"})
+# Prefixes that turn a word into its opposite: 不明確 is a topic word, not 明確.
+_NEGATING_PREFIXES = frozenset({"不", "無", "非", "未"})
 # A placeholder is no topic word: 「［氏名］さん」 must not make 氏名 one. Text redacted
 # earlier (koe analyze's text_redacted) reaches here normalised: ［氏名］ is then [氏名].
 _PLACEHOLDER_RE = re.compile(
@@ -61,12 +63,25 @@ def content_lemmas(tokens: Iterable[Token]) -> list[str]:
 
 
 def _content_tokens(tokens: Iterable[Token]) -> Iterator[Token]:
+    previous: Token | None = None
     for token in tokens:
+        prefix, previous = previous, token
         if token.pos1 not in CONTENT_POS or token.pos2 in _DROP_POS2:
             continue
         lemma = token.lemma
         if lemma in STOP_WORDS or lemma.isascii() and not lemma.isalpha():
             continue
+        if (
+            prefix is not None
+            and prefix.pos1 == "接頭辞"
+            and prefix.lemma in _NEGATING_PREFIXES
+            and prefix.end == token.start
+            and token.pos1 in _UNINFLECTED
+        ):
+            token = token._replace(
+                surface=prefix.surface + token.surface, lemma=prefix.lemma + lemma,
+                start=prefix.start,
+            )  # fmt: skip
         yield token
 
 
@@ -107,7 +122,8 @@ def lemma_docs(texts: Iterable[str], terms: Sequence[str] = ()) -> tuple[list[st
     UniDic lemmas merge spellings (子ども and 子供 are 子供) and write some words as no one
     types them (手当て for 手当, ドラッグストアー for ドラッグストア): topic words are shown in
     the batch's own commonest spelling. The spellings map only lemmas whose commonest
-    surface differs; verbs and adjectives keep their dictionary form.
+    surface differs; verbs and adjectives count only their dictionary forms (つらい, not
+    UniDic's 辛い; 活かす, not 生かす).
     """
     docs: list[str] = []
     counts: dict[str, Counter[str]] = {}
@@ -116,7 +132,18 @@ def lemma_docs(texts: Iterable[str], terms: Sequence[str] = ()) -> tuple[list[st
         tokens = list(_content_tokens(tokenize(normalize(redacted).text)))
         docs.append(" ".join(token.lemma for token in tokens))
         for token in tokens:
-            if token.pos1 in _UNINFLECTED:
+            if token.pos1 in _UNINFLECTED or _dictionary_form(token):
                 counts.setdefault(token.lemma, Counter())[token.surface] += 1
     best = {lemma: min(c, key=lambda s: (-c[s], s)) for lemma, c in counts.items()}
     return docs, {lemma: surface for lemma, surface in best.items() if surface != lemma}
+
+
+def _dictionary_form(token: Token) -> bool:
+    """Whether a verb or adjective is written in its dictionary form (つらい, 活かす).
+
+    The attributive form is the dictionary form too, except for potential verbs
+    (活かせる is tagged 生かす): the form must end as the lemma does.
+    """
+    return token.cform.startswith(("終止形-一般", "連体形-一般")) and (
+        token.surface[-1:] == token.lemma[-1:]
+    )

@@ -188,6 +188,21 @@ def test_topics_per_group_and_time(batch: tuple[list[str], list[str]]) -> None:
     assert set(result["per_group"]) == {"A", "B"}
     assert set(result["per_time"]) == {"W0", "W1", "W2"}
     assert sum(g["size"] for g in result["per_group"]["A"]) == len(texts) // 2
+    # a group's topic words are its own comments' words, never another group's
+    for group, rows in result["per_group"].items():
+        for row in rows:
+            members = [t for t, i, g in zip(texts, ids, groups, strict=True)
+                       if g == group and result["assignments"][i] == row["topic"]]  # fmt: skip
+            docs, spell = lemma_docs(members)
+            own = {w for doc in docs for w in doc.split()} | set(spell.values())
+            assert set(row["words"]) <= own, (group, row["words"])
+
+
+def test_topics_words_keep_negating_prefixes_and_written_dictionary_forms() -> None:
+    docs, spell = lemma_docs(["基準が不明確で毎日がつらい", "スキルを活かす場が無責任に潰された"])
+    assert docs[0].split() == ["基準", "不明確", "毎日", "辛い"]  # not 明確
+    assert spell == {"辛い": "つらい", "生かす": "活かす"}  # UniDic lemmas as written
+    assert "感ずる" not in joined_lemmas(["そう感じることが多い"])[0]  # 感じる is a stop word
 
 
 # fmt: off

@@ -186,10 +186,16 @@ def test_cli_topics_saved_model_assigns_a_later_wave(small_csv: Path, tmp_path: 
     assert second.exit_code == 0, second.output
     fitted, assigned = (json.loads(p.read_text(encoding="utf-8")) for p in (out, later))
     assert len(assigned["assignments"]) == 40
+    from nlp.topics.vocab import lemma_docs
+
     topics = {t["id"]: t for t in fitted["topics"]}
-    for topic in assigned["topics"]:  # the saved topics, with this batch's sizes
-        assert (topic["label"], topic["theme"]) == (topics[topic["id"]]["label"],
-                                                    topics[topic["id"]]["theme"])  # fmt: skip
+    texts = {row["id"]: row["text"] for row in _rows(90)[50:]}
+    for topic in assigned["topics"]:  # the saved topics, with this batch's sizes and words
+        assert topic["theme"] == topics[topic["id"]]["theme"]
+        members = [texts[i] for i, t in assigned["assignments"].items() if t == topic["id"]]
+        docs, spell = lemma_docs(members)
+        words = {w for doc in docs for w in doc.split()} | set(spell.values())
+        assert topic["words"] and set(topic["words"]) <= words, topic["words"]
     outliers = list(assigned["assignments"].values()).count(-1)  # no word the model knows
     assert sum(t["size"] for t in assigned["topics"]) + outliers == 40 and outliers < 4
     assert set(assigned["per_group"]) == {"営業", "開発"} and "trends" in assigned

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nlp.results import RESULT_KEYS
-from service.errors import BatchTooLarge, CommentTooLong, InvalidParameter
+from service.errors import BatchTooLarge, InvalidParameter
 from service.settings import Settings
 from service.storage.types import NewComment
 
@@ -22,9 +22,9 @@ __all__ = [
     "Analyzer",
     "CommentLike",
     "check_attributes",
-    "check_text_lengths",
     "load_analyzer",
     "read_upload",
+    "too_long",
     "too_many_attributes",
 ]
 
@@ -138,18 +138,13 @@ def check_attributes(comments: Iterable[NewComment]) -> None:
             )
 
 
-def check_text_lengths(comments: Iterable[NewComment], limit: int) -> None:
-    """Refuse a request holding a comment longer than ``limit`` characters.
-
-    Raises:
-        CommentTooLong: naming the first such comment and the limit.
-    """
-    for position, comment in enumerate(comments, start=1):
-        if comment.text is not None and len(comment.text) > limit:
-            raise CommentTooLong(
-                f"comment {position} (id {comment.ext_id!r}) has {len(comment.text):,} "
-                f"characters; the limit is {limit:,} characters per comment"
-            )
+def too_long(text: str | None, limit: int) -> str | None:
+    """The per-comment error message of a comment over ``limit`` characters, else None."""
+    if text is None or len(text) <= limit:
+        return None
+    return (
+        f"the comment has {len(text):,} characters; the limit is {limit:,} characters per comment"
+    )
 
 
 def read_upload(
@@ -211,12 +206,8 @@ def too_many_attributes(limit: int) -> BatchTooLarge:
 def _new_comment(record: InputRecord, packs: Sequence[str], max_chars: int) -> NewComment:
     code = record.error.code if record.error else None
     message = record.error.message if record.error else None
-    if code is None and record.text is not None and len(record.text) > max_chars:
-        code = "text_too_long"  # the pipeline's code for its own limit
-        message = (
-            f"the comment has {len(record.text):,} characters; the limit is {max_chars:,} "
-            "characters per comment"
-        )
+    if code is None and (long := too_long(record.text, max_chars)):
+        code, message = "text_too_long", long  # the pipeline's code for its own limit
     elif code is None and record.pack is not None and record.pack not in packs:
         code = "unknown_pack"
         message = f"unknown theme pack {record.pack!r}; available packs: {', '.join(packs)}"

@@ -21,7 +21,6 @@ from nlp import FeedbackError, InputError, UnknownPackError
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "BatchTooLarge",
-    "CommentTooLong",
     "Forbidden",
     "IdempotencyKeyConflict",
     "InvalidParameter",
@@ -111,12 +110,6 @@ class UnsupportedMediaType(ServiceError):
     """The request body is neither JSON nor multipart form data."""
 
     status, code = 415, "unsupported_media_type"
-
-
-class CommentTooLong(ServiceError):
-    """A comment is longer than the request limit."""
-
-    status, code = 422, "comment_too_long"
 
 
 class InvalidParameter(ServiceError):

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 
 from nlp.results import RESULT_KEYS
-from service.analysis import check_attributes, check_text_lengths, too_many_attributes
+from service.analysis import check_attributes, too_long, too_many_attributes
 from service.api.json_items import comment_items
 from service.api.schemas.analyses import CommentIn
 from service.errors import BatchTooLarge, InvalidParameter
@@ -49,9 +49,11 @@ def new_comments(
 ) -> list[NewComment]:
     """Check the limits and convert; ids default to 1-based positions.
 
+    A comment longer than ``max_chars`` gets a ``text_too_long`` error of its own (the
+    others are analysed).
+
     Raises:
         BatchTooLarge: more than ``max_comments`` comments (``hint`` says what to do).
-        CommentTooLong: a comment is longer than ``max_chars``.
         InvalidParameter: an attribute is named like a result field.
     """
     if len(comments) > max_comments:
@@ -63,10 +65,11 @@ def new_comments(
             ext_id=str(position) if c.id is None else str(c.id),
             text=c.text,
             attributes=dict(c.attributes),
+            error_code="text_too_long" if (long := too_long(c.text, max_chars)) else None,
+            error_message=long,
         )
         for position, c in enumerate(comments, start=1)
     ]
-    check_text_lengths(converted, max_chars)
     check_attributes(converted)
     return converted
 

@@ -101,7 +101,7 @@ def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | N
         body, max_comments=settings.max_job_comments, max_attributes=settings.max_job_attributes
     )
     try:  # a leading UTF-8 BOM, as /v1/analyses accepts (Windows tools write one)
-        spec = JobCreate.model_validate_json(body.removeprefix(codecs.BOM_UTF8))
+        spec = _job_spec(body.removeprefix(codecs.BOM_UTF8))
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
@@ -120,6 +120,28 @@ def _from_json(body: bytes, analyzer: Analyzer, settings: Settings, key: str | N
     columns = check_group_columns(declared, settings.report_max_group_columns)
     digest = request_hash(spec.model_dump(mode="json"))
     return NewJob(pack, comments, digest, columns, key)
+
+
+def _job_spec(raw: bytes) -> JobCreate:
+    """Parse a job body; a lone surrogate escape is named as /v1/analyses names it.
+
+    pydantic's JSON parser refuses such an escape as invalid JSON ("unexpected end of hex
+    escape"); Python's reads it, and the field validators then say which comment holds it.
+    """
+    try:
+        return JobCreate.model_validate_json(raw)
+    except ValidationError as exc:
+        if exc.errors()[0]["type"] != "json_invalid":
+            raise
+        try:
+            value = json.loads(raw, parse_constant=_refuse_constant)
+        except ValueError:
+            raise exc from None
+        return JobCreate.model_validate(value)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _from_upload(

@@ -153,3 +153,9 @@ def test_openapi_operation_ids(client: TestClient) -> None:
     body = schema["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert "JobCreate" in schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():  # every error is documented as it is sent
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    content = response.get("content", {})
+                    assert "application/problem+json" in content, (method, path, status)

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from service.errors import problem_body
 from service.storage import KeyStore
 
+RunJobs = Callable[[TestClient], int]
+
 NewKey = Callable[..., dict[str, str]]
 Comments = Callable[..., list[dict[str, Any]]]
 
@@ -158,8 +160,10 @@ def test_errors_lone_surrogates(
                              "validation_error")  # fmt: skip
     assert problem["errors"][0]["loc"] == ["body", "comments", 1, field]
     assert "lone surrogate" in problem["detail"] and "not valid Unicode" in problem["detail"]
-    assert_problem(client.post("/v1/jobs", content=body, headers=headers), 422,
-                   "validation_error")  # fmt: skip
+    problem = assert_problem(client.post("/v1/jobs", content=body, headers=headers), 422,
+                             "validation_error")  # fmt: skip
+    assert problem["errors"][0]["loc"] == ["body", "comments", 1, field]
+    assert "lone surrogate" in problem["detail"]
 
 
 def test_errors_query_validation(client: TestClient, auth: dict[str, str]) -> None:
@@ -177,15 +181,27 @@ def test_errors_limits_say_the_limit(
         413, "batch_too_large",
     )
     assert "100" in body["detail"] and "/v1/jobs" in body["detail"]
-    long = {"comments": [{"text": "短い"}, {"text": "あ" * 10_001}]}
-    for path in ("/v1/analyses", "/v1/jobs"):
-        body = assert_problem(client.post(path, json=long, headers=auth), 422, "comment_too_long")
-        assert "10,000" in body["detail"]
-        assert body["detail"].startswith("comment 2 (id '2') has 10,001 characters")
     body = assert_problem(client.post("/v1/analyses", json={"pack": "../etc/x.yaml",
                                       "comments": comments(1)}, headers=auth),
                           422, "unknown_pack")  # fmt: skip
     assert "employee" in body["detail"]
+
+
+def test_errors_a_too_long_comment_fails_alone(
+    client: TestClient, auth: dict[str, str], run_jobs: RunJobs
+) -> None:
+    long = {"comments": [{"text": "残業が多すぎる"}, {"text": "あ" * 10_001}]}
+    response = client.post("/v1/analyses", json=long, headers=auth)
+    assert response.status_code == 200, response.text
+    synced = response.json()["data"]
+    job = client.post("/v1/jobs", json=long, headers=auth)
+    assert job.status_code == 202, job.text
+    run_jobs(client)
+    queued = client.get(f"/v1/jobs/{job.json()['id']}/results", headers=auth).json()["data"]
+    for first, second in (synced, queued):
+        assert first["error"] is None and first["sentiment"] == "negative"
+        assert second["id"] == "2" and second["error"]["code"] == "text_too_long"
+        assert "10,001" in second["error"]["message"] and "10,000" in second["error"]["message"]
 
 
 def test_errors_sync_bodies_have_their_own_smaller_limit(make_client: Any) -> None:

@@ -77,7 +77,10 @@ async def create_job(
 
 
 @router.get(
-    "/{job_id}", name="get", response_model=JobPublic, responses=problem_responses(401, 403, 404)
+    "/{job_id}",
+    name="get",
+    response_model=JobPublic,
+    responses=problem_responses(401, 403, 404, 422),
 )
 def get_job(job_id: str, client: FullClientDep, store: StoreDep) -> JobPublic:
     """Status, counts and progress of a job."""
@@ -117,7 +120,7 @@ def job_results(
 
 
 @router.delete(
-    "/{job_id}", name="delete", status_code=204, responses=problem_responses(401, 403, 404)
+    "/{job_id}", name="delete", status_code=204, responses=problem_responses(401, 403, 404, 422)
 )
 def delete_job(job_id: str, client: FullClientDep, store: StoreDep) -> Response:
     """Delete the job with its comments and results (irreversible)."""

@@ -23,8 +23,8 @@ class TopicConfig(BaseModel):
     Attributes:
         pack: Theme pack whose cues seed the topics and name the mapped themes.
         min_group_size: Anonymity threshold of the per-group and per-wave summaries.
-        min_topic_size: Typical topic size (k-means: sets the number of clusters, so single
-            topics may be smaller).
+        min_topic_size: Smallest typical topic size (k-means: comments ÷ (2 × this)
+            clusters, at least 2, so topics average twice this; single ones may be smaller).
         n_topics: Fixed number of k-means clusters (``None``: from ``min_topic_size``).
         max_topics: Upper bound on the automatic number of k-means clusters.
         clusterer: ``kmeans`` (default; no outliers, good for 30–100k comments) or

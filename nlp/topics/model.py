@@ -102,12 +102,13 @@ class TopicModel:
         return [[topic, *more] for topic, more in zip(topics, further, strict=True)]
 
     def assign(self, texts: Sequence[str]) -> TopicModel:
-        """Make ``texts`` the model's batch without changing its topics.
+        """Make ``texts`` the model's batch, keeping its topics (centroids and themes).
 
         Assigns them as :meth:`memberships` does and keeps their state as :meth:`fit`
         keeps the training batch's (``topics_``, ``embeddings_``, ``also_topics_``), so
         :func:`nlp.topics.result_from_model` describes them: a saved model applied to a
-        later survey wave.
+        later survey wave. Topic words, sizes and the word counts behind them become this
+        batch's, so a model saved after ``assign`` holds this batch's vocabulary.
         """
         docs = joined_lemmas(texts, self.config.pii_terms)
         self.embeddings_, self.topics_, self.also_topics_ = self._assign(texts, docs)
@@ -115,11 +116,13 @@ class TopicModel:
         # groups' comments among them) must not label another batch's topics.
         self.bertopic_.topics_ = list(self.topics_)  # read by its per-class words too
         topic_docs = _drop_rare_words(docs) if len(docs) >= _RARE_FROM else docs
+        fitted = self.bertopic_.vectorizer_model, self.bertopic_.ctfidf_model
         try:
             self.bertopic_.update_topics(
                 topic_docs, top_n_words=self.config.top_n_words, vectorizer_model=_vectorizer()
             )
-        except ValueError:  # no comment has a word (only outliers): no topic has words
+        except ValueError:  # no comment has a word: no topic has words in this batch
+            self.bertopic_.vectorizer_model, self.bertopic_.ctfidf_model = fitted
             self.bertopic_.topic_representations_ = {}
         return self
 

@@ -24,7 +24,8 @@ def topics_command(
         typer.Option(
             min=2,
             help="Smallest typical topic size: sets the number of topics to comments ÷ "
-            "(2 × size), at least 2, so topics average twice this; single ones may be smaller.",
+            "(2 × size), at least 2 and at most 40, so topics average twice this; single ones "
+            "may be smaller.",
         ),
     ] = 10,
     group_column: Annotated[str, typer.Option(help="Column for per-group topics.")] = "",
@@ -183,7 +184,8 @@ def _write_html(model: Any, result: Any, path: Path) -> None:
     listed = {t.id for t in result.topics} | ({-1} if bertopic.get_topic(-1) else set())
     shown = [i for i, t in enumerate(topics) if t in listed]
     bertopic.topics_ = [topics[i] for i in shown]
-    ids = list(result.assignments)  # hover shows the comment's id (its row when ids repeat)
+    ids = list(result.assignments)  # hover shows the comment's id (when ids repeat: its
+    # position among the comments with text)
     names = ids if len(ids) == len(topics) else [str(i + 1) for i in range(len(topics))]
     try:
         if shown:  # nothing to draw when every topic is hidden

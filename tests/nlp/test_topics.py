@@ -178,6 +178,13 @@ def test_topics_save_load_assigns_new_comments(
     )
     assert loaded.themes_ == model.themes_
     assert loaded.also_themes_ == model.also_themes_
+    # a later wave without a single word the model knows: every comment an outlier
+    empty = ["👍", "！！", "。"] * 4
+    batch = TopicModel.load(tmp_path / "m").assign(empty)
+    ids = [str(i) for i in range(len(empty))]
+    waves = groups = ["A", "B"] * 6
+    result = result_from_model(batch, empty, ids, groups=groups, times=waves)
+    assert set(result.assignments.values()) == {-1} and result.topics == []
 
 
 def test_topics_per_group_and_time(batch: tuple[list[str], list[str]]) -> None:

@@ -141,6 +141,12 @@ def test_errors_invalid_json(client: TestClient, auth: dict[str, str]) -> None:
         client.post("/v1/jobs", content=b"\xff\xfe\x00", headers=headers), 422,
         "validation_error",
     )  # fmt: skip
+    # a job body nested past the parsers' depth, or in UTF-16 (which skips the size walk)
+    deep = b'{"comments": [{"text": "a", "attributes": {"x": %s}}]}' % (b"[" * 5000 + b"]" * 5000)
+    utf16 = '{"comments": [{"text": "残業"}]}'.encode("utf-16")
+    for body in (deep, utf16):
+        assert_problem(client.post("/v1/jobs", content=body, headers=headers), 422,
+                       "validation_error")  # fmt: skip
 
 
 # fmt: off

@@ -65,7 +65,9 @@ def test_cli_topics_writes_json_and_html(small_csv: Path, tmp_path: Path) -> Non
     )  # bilingual theme labels in the JSON too
     page = html.read_text(encoding="utf-8")
     assert "<script src=" not in page and "Plotly" in page
-    assert next(iter(data["assignments"])) in page  # the map's hover names comments by id
+    listed = {t["id"] for t in data["topics"]}
+    drawn = next(i for i, t in data["assignments"].items() if t in listed)
+    assert f'"{drawn}"' in page  # the map's hover names comments by id
     theme = data["topics"][0]["themes"][0]["id"] if data["topics"][0]["themes"] else "new"
     label = "新規 / new" if theme == "new" else load_pack("employee").theme(theme).label.ja
     titles = ("トピック一覧 / Topics", "トピックの代表語 / Topic words",

@@ -1,9 +1,11 @@
 """Named pipeline profiles: speed against accuracy, one word on the command line.
 
 - ``fast``: lexicon clause scores decide everything (no trained model).
-- ``standard``: + the linear comment model (character n-grams) for labels, alerts, themes.
+- ``standard``: + the linear comment model (character n-grams) for labels, alerts, themes
+  (the comment label: 85 % its probabilities, 15 % the clause scores', ``clause_weight``).
 - ``accurate`` (the default): + the transformers encoder: clause scores from
-  ``encoder.v1``, comment probabilities averaged over the encoder and the linear model.
+  ``encoder.v1``, comment probabilities averaged over the encoder and the linear model
+  (and blended with the clause scores' label as in ``standard``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ import pytest
 
 from nlp.comment_model import DEFAULT_LINEAR, EnsembleCommentModel, load_comment_model
 from nlp.doc import Doc
+from nlp.errors import ConfigError
 from nlp.io import InputRecord
 from nlp.pipeline import Pipeline, PipelineConfig, _clause_model
 from nlp.results import ErrorInfo
@@ -184,6 +185,64 @@ def test_the_theme_veto_and_threshold_come_from_the_config(
     assert {t.id for t in result.themes} == expected
 
 
+def test_clause_weight_blends_the_clause_scores_into_the_comment_label() -> None:
+    text = "本当に素晴らしい職場で最高です"  # the lexicon: clearly positive
+    rules = Pipeline(PipelineConfig(comment_model=None)).analyze(text)[0]
+    assert rules.sentiment == "positive"
+    results = {}
+    for weight in (0.0, 0.15, 1.0):
+        pipe = Pipeline(PipelineConfig(comment_model=None, clause_weight=weight))
+        pipe.comment_model = _FixedThemeModel()  # sure it is negative (0.7)
+        results[weight] = pipe.analyze(text)[0]
+    assert results[0.0].sentiment_scores.negative == 0.7
+    assert results[1.0].sentiment_scores == rules.sentiment_scores
+    blended = results[0.15].sentiment_scores
+    for label in ("positive", "negative", "neutral", "mixed"):
+        model = 0.7 if label == "negative" else 0.1
+        expected = 0.85 * model + 0.15 * getattr(rules.sentiment_scores, label)
+        assert getattr(blended, label) == pytest.approx(expected, abs=1e-3)
+    assert [results[w].sentiment for w in (0.0, 0.15, 1.0)] == ["negative", "negative", "positive"]
+
+
+class _IntentModel:
+    """A comment model sure of one sentiment and one intent for every comment."""
+
+    name = "contrary"
+
+    def __init__(self, sentiment: str, intent: str) -> None:
+        self.sentiment, self.intent = sentiment, intent
+
+    def predict_docs(self, docs: list[Doc]) -> dict[str, list[dict[str, float]]]:
+        sentiment = {k: 0.7 if k == self.sentiment else 0.1
+                     for k in ("positive", "negative", "neutral", "mixed")}  # fmt: skip
+        intent = {k: 0.6 if k == self.intent else 0.1
+                  for k in ("praise", "complaint", "question", "suggestion", "other")}  # fmt: skip
+        return {"sentiment": [sentiment] * len(docs), "intent": [intent] * len(docs),
+                "binary": [{}] * len(docs)}  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentiment", "intent", "expected"), [
+    ("negative", "praise", "complaint"), ("positive", "complaint", "praise"),
+    ("positive", "praise", "praise"), ("mixed", "praise", "praise"),
+    ("negative", "suggestion", "suggestion"),
+])  # fmt: skip
+def test_an_intent_that_contradicts_the_label_follows_it(
+    sentiment: str, intent: str, expected: str
+) -> None:
+    pipe = Pipeline(PipelineConfig(comment_model=None, clause_weight=0.0))
+    pipe.comment_model = _IntentModel(sentiment, intent)
+    result = pipe.analyze("残業が多い")[0]
+    assert (result.sentiment, result.intent) == (sentiment, expected)
+
+
+def test_clause_weight_is_read_from_a_config_file(tmp_path: Path) -> None:
+    (tmp_path / "k.toml").write_text("[pipeline]\nclause_weight = 0.3\n", "utf-8")
+    assert PipelineConfig.from_toml(tmp_path / "k.toml").clause_weight == 0.3
+    (tmp_path / "bad.toml").write_text("[pipeline]\nclause_weight = 2\n", "utf-8")
+    with pytest.raises(ConfigError, match="clause_weight"):
+        PipelineConfig.from_toml(tmp_path / "bad.toml")
+
+
 def test_clauses_are_rated_by_the_linear_member_of_an_ensemble() -> None:
     linear = load_comment_model(DEFAULT_LINEAR)
     praise = _PraiseModel()
@@ -208,8 +267,6 @@ def test_pipeline_analyze_takes_one_string_and_refuses_other_types(tiny_pipeline
     ],
 )
 def test_pipeline_config_file_encodings_and_stray_keys(tmp_path, content, message):
-    from nlp.errors import ConfigError
-
     path = tmp_path / "config.toml"
     path.write_bytes(content)
     if message is None:
@@ -220,8 +277,6 @@ def test_pipeline_config_file_encodings_and_stray_keys(tmp_path, content, messag
 
 
 def test_pipeline_backend_options_it_does_not_take_are_a_config_error():
-    from nlp.errors import ConfigError
-
     config = PipelineConfig(comment_model=None, sentiment_options={"lexicon_pth": "x.tsv"})
     with pytest.raises(ConfigError, match="sentiment_options do not fit lexicon.v1.*lexicon_pth"):
         Pipeline(config)
@@ -240,12 +295,12 @@ def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     config = PipelineConfig.from_toml("survey/koe.toml")
     assert config.pack == str(folder / "mine.yaml")
     assert [t.id for t in Pipeline(config).analyze("食堂が狭い")[0].themes] == ["canteen"]
-    (folder / "linear-ja-v7").mkdir()  # a bare name is a model name, not this folder
-    (folder / "named.toml").write_text('[pipeline]\ncomment_model = "linear-ja-v7"\n', "utf-8")
-    assert PipelineConfig.from_toml("survey/named.toml").comment_model == "linear-ja-v7"
+    (folder / "linear-ja-v8").mkdir()  # a bare name is a model name, not this folder
+    (folder / "named.toml").write_text('[pipeline]\ncomment_model = "linear-ja-v8"\n', "utf-8")
+    assert PipelineConfig.from_toml("survey/named.toml").comment_model == "linear-ja-v8"
     standard = Path(__file__).parents[2] / "configs" / "standard.toml"
     assert PipelineConfig.from_toml(standard).comment_model == (
-        "linear-ja-v7"
+        "linear-ja-v8"
     )  # a shipped model's name stays a name
 
 

@@ -115,6 +115,13 @@ class TextTooLongError(InputError):
 
     code = "text_too_long"
 
+    @classmethod
+    def of(cls, length: int, limit: int) -> TextTooLongError:
+        """The error of a comment of ``length`` characters (one message everywhere)."""
+        return cls(
+            f"the comment has {length:,} characters; the limit is {limit:,} characters per comment"
+        )
+
 
 class DecodeError(InputError):
     """Input bytes could not be decoded in any supported encoding."""

@@ -248,9 +248,7 @@ class Pipeline:
         if not text.strip():
             raise EmptyTextError("the comment is empty")
         if len(text) > self.config.max_chars:
-            raise TextTooLongError(
-                f"the comment has {len(text)} characters; the limit is {self.config.max_chars}"
-            )
+            raise TextTooLongError.of(len(text), self.config.max_chars)
         if pack != self.config.pack and pack not in available_packs():
             # A data row may pick a built-in pack, never a file on this machine.
             raise UnknownPackError(pack, available_packs())

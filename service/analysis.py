@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from nlp.errors import TextTooLongError
 from nlp.results import RESULT_KEYS
 from service.errors import BatchTooLarge, InvalidParameter
 from service.settings import Settings
@@ -142,9 +143,7 @@ def too_long(text: str | None, limit: int) -> str | None:
     """The per-comment error message of a comment over ``limit`` characters, else None."""
     if text is None or len(text) <= limit:
         return None
-    return (
-        f"the comment has {len(text):,} characters; the limit is {limit:,} characters per comment"
-    )
+    return str(TextTooLongError.of(len(text), limit))
 
 
 def read_upload(

@@ -67,6 +67,10 @@ SURVIVES = ["😊😊", "\x00\x07制御文字\x1b", "\udc80壊れた", "Mixed En
 def test_pipeline_bad_comment_gets_error_and_batch_goes_on(tiny_pipeline, text, code):
     results = tiny_pipeline.analyze([text, "良い"])
     assert results[0].error is not None and results[0].error.code == code
+    if code == "text_too_long":  # the API's and uploads' message too
+        assert results[0].error.message == (
+            "the comment has 100,001 characters; the limit is 100,000 characters per comment"
+        )
     assert results[1].error is None and results[1].sentiment == "positive"
 
 

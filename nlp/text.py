@@ -132,7 +132,14 @@ def _append(
 
 @lru_cache(maxsize=8192)
 def _nfkc(chunk: str) -> str:
+    if len(chunk) > 1 and _is_kana(chunk[0]):
+        # A spacing ゛/゜ typed after kana (か゛) is meant as the combining mark: NFKC
+        # alone gives "か ゙", a space inside the word.
+        chunk = chunk[0] + chunk[1:].translate(_SPACING_VOICING)
     return unicodedata.normalize("NFKC", chunk)
+
+
+_SPACING_VOICING = str.maketrans("\u309b\u309c", "\u3099\u309a")
 
 
 def _is_kana(ch: str) -> bool:

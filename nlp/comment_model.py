@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Protocol
 
@@ -117,15 +117,39 @@ def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
     """Write a model into the yielded staging directory; publish it as ``out`` on success.
 
     On any exception (Ctrl-C included) the staging directory is removed and ``out`` is
-    left untouched.
+    left untouched. A second run for the same ``out`` while one is writing fails at once
+    (a lock file beside it, released when the first run ends or dies) instead of
+    deleting the first run's staging directory.
+
+    Raises:
+        ConfigError: another run is writing ``out``, or :func:`prepare_model_dir` refuses.
     """
-    staging = prepare_model_dir(out, overwrite=overwrite)
+    from filelock import FileLock, Timeout
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = out.parent / f".{out.name}.lock"
+    lock = FileLock(lock_file, timeout=0)
     try:
-        yield staging
-    except BaseException:
-        discard_model_dir(staging)
-        raise
-    publish_model_dir(staging, out)
+        lock.acquire()
+    except Timeout:
+        raise ConfigError(
+            f"another training run is writing {out}; wait for it to finish or choose "
+            "another name or --output"
+        ) from None
+    try:
+        staging = prepare_model_dir(out, overwrite=overwrite)
+        try:
+            yield staging
+        except BaseException:
+            discard_model_dir(staging)
+            raise
+        publish_model_dir(staging, out)
+    finally:
+        # Removed while still held: a run that opened it meanwhile fails to lock it, and
+        # a later run creates a new one.
+        with suppress(OSError):
+            lock_file.unlink()
+        lock.release()
 
 
 def is_encoder_dir(path: Path) -> bool:

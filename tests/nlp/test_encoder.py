@@ -758,3 +758,20 @@ def test_a_teacher_must_have_the_heads_of_the_labels(two_layers, tmp_path):
     customers = load_labelled(REPO / "data" / "train" / "cus_commerce.jsonl")[:40]
     with pytest.raises(ValueError, match="teacher's heads"):
         train_encoder(config, tmp_path / "student", records=customers)
+
+
+def test_a_second_training_run_to_the_same_model_fails_and_leaves_the_first_alone(tmp_path):
+    from nlp.comment_model import staged_model_dir
+
+    out = tmp_path / "model"
+    with staged_model_dir(out, overwrite=False) as staging:
+        (staging / "config.json").write_text("{}")
+        with pytest.raises(ConfigError, match="another training run is writing"):
+            with staged_model_dir(out, overwrite=True):
+                pass
+        assert (staging / "config.json").is_file()  # not discarded by the second run
+    assert (out / "config.json").is_file()
+    with staged_model_dir(out, overwrite=True) as staging:  # the lock was released
+        (staging / "config.json").write_text('{"new": 1}')
+    assert (out / "config.json").read_text() == '{"new": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no lock file left

@@ -73,8 +73,10 @@ class PipelineConfig(BaseModel):
     comment_model_weights: tuple[float, ...] = ()
     #: share of the comment label that comes from the clause scores (combined as without a
     #: comment model) next to the comment model's probabilities: the lexicon knows plain
-    #: words (不公平, 故障) that the models' training comments rarely used plainly
-    clause_weight: float = Field(default=0.15, ge=0, le=1)
+    #: words (不公平, 故障) that the models' training comments rarely used plainly (0.3 for
+    #: the standard profile's lexicon clause scores, 0.15 in the accurate profile; both
+    #: chosen on data/tune.jsonl)
+    clause_weight: float = Field(default=0.3, ge=0, le=1)
     #: a cue-matched theme the comment model gives less than this is dropped (a generic
     #: cue word out of context)
     theme_veto: float = Field(default=0.05, ge=0, le=1)

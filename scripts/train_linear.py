@@ -195,8 +195,8 @@ which carries them to wordings unlike the training comments.
 In the pipeline the binary heads add alerts and themes the rules missed (probability
 ≥ 0.5, no evidence span) and drop cue-matched themes under 0.05; clause scores, evidence
 and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
-(then its clauses decide). The comment label is 85 % this model's sentiment
-probabilities and 15 % the clause scores' own label (`clause_weight`).
+(then its clauses decide). In the standard profile the comment label is 70 % this
+model's sentiment probabilities and 30 % the clause scores' own label (`clause_weight`).
 
 - Training data: {_training_data(config, metrics)}
 {_polarity_data(config, metrics)}

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from nlp.errors import ConfigError, ModelLoadError
@@ -34,6 +36,38 @@ def test_linear_round_trip_probabilities(tiny_model_dir):
         assert abs(sum(row.values()) - 1) < 1e-5
     assert set(probs["binary"][0]) == {"none"}  # the tiny set has no alert and no theme
     assert max(probs["sentiment"][0], key=probs["sentiment"][0].get) == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "lemmas"),
+    [
+        ("悪くないと思う", "悪い¬ 思う |"),
+        ("品質が悪くなった", "品質 悪い 成る |"),
+        ("パワハラは一切ない", "パワハラ¬ 一切¬ |"),
+        ("不満はありません", "不満¬ 有る¬ |"),
+        ("良いとは言えない。最悪", "良い¬ 言う¬ | 最悪 |"),  # 「〜とは言えない」 negates 良い
+    ],
+)
+def test_negated_lemmas_mark_the_words_a_negation_follows(text, lemmas):
+    from nlp.doc import make_doc
+    from nlp.linear import negated_lemmas
+
+    assert negated_lemmas(make_doc(text)) == lemmas
+
+
+def test_linear_lemma_features_are_saved_and_used(tiny_model_dir, tmp_path):
+    config = json.loads((tiny_model_dir / "config.json").read_text())
+    assert config["lemmas"]["scale"] == 0.5 and (tiny_model_dir / "lemma_vocab.json").is_file()
+    model = LinearCommentModel.load(str(tiny_model_dir))
+    assert model.lemmas is not None
+    records = [{"text": t, "sentiment": s, "intent": i} for t, s, i in TINY]
+    plain = train_linear(records, tmp_path, name="chars", lemma_scale=0)
+    assert "lemmas" not in plain and not (tmp_path / "lemma_vocab.json").exists()
+    without = LinearCommentModel.load(str(tmp_path))  # the format of models before lemmas
+    assert without.lemmas is None
+    with_lemmas = model.predict_proba(["残業が多くて最悪"])["sentiment"][0]
+    chars_only = without.predict_proba(["残業が多くて最悪"])["sentiment"][0]
+    assert with_lemmas != pytest.approx(chars_only, abs=1e-3)
 
 
 def test_linear_missing_model_is_a_clear_error(tmp_path):
@@ -118,6 +152,7 @@ def _train_linear_script():
         ("model.safetensors", "model.safetensors is damaged or truncated"),
         ("config.json", "config.json or model.safetensors lacks 'vectorizer'"),
         ("vocab.json", "vocab.json"),
+        ("lemma_vocab.json", "lemma_vocab.json"),
         ("everything", "no config.json"),
     ],
 )
@@ -131,7 +166,7 @@ def test_linear_damaged_model_is_a_one_line_error(tiny_model_dir, tmp_path, dama
         (model / damage).write_bytes(data[: len(data) // 2])
     elif damage == "config.json":
         (model / damage).write_text('{"name": "x"}')
-    elif damage == "vocab.json":
+    elif damage in ("vocab.json", "lemma_vocab.json"):
         (model / damage).unlink()
     else:
         for path in model.iterdir():

@@ -1,4 +1,4 @@
-"""The labelled files follow LABEL_GUIDE.md; training data never leaks into dev/tune/probe."""
+"""The labelled files follow LABEL_GUIDE.md; training data never leaks into an evaluation set."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ def test_data_training_set_does_not_overlap_dev_tune_or_probe():
     train = [r["text"] for path in sorted((DATA / "train").glob("*.jsonl")) for r in load(path)]
     if not train:
         pytest.skip("no training data yet")
-    held = [r["text"] for name in ("dev.jsonl", "tune.jsonl", "probe.jsonl")
+    held = [r["text"] for name in ("dev.jsonl", "tune.jsonl", "probe.jsonl", QA)
             for r in load(DATA / name)]  # fmt: skip
     assert cross_duplicates(train, held) == []
+
+
+QA = "qa/plain_sentiment.jsonl"
+
+
+def test_data_qa_set_is_sentiment_only_and_tagged_by_construction():
+    records = load(DATA / QA)
+    assert len(records) == 238 and len({r["text"] for r in records}) == 238
+    for record in records:
+        assert set(record) == {"id", "domain", "text", "sentiment", "tags"}, record["id"]
+        assert record["sentiment"] in SENTIMENTS and len(record["tags"]) == 1, record["id"]

@@ -1,7 +1,8 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v9]
-       [--output models/linear-ja-v9] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v10]
+       [--output models/linear-ja-v10] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+       [--lemma-scale 0.5]
        [--polarity data/chabsa/chabsa.tsv | --polarity ''] [--holdout 0.3]
        [--overwrite]  (needed to replace an existing model, e.g. the shipped one)
 
@@ -47,6 +48,9 @@ def main() -> None:
     parser.add_argument("--wordvec", default="chive-ja-20k",
                         help="word vectors for the theme and alert heads; '' for none")  # fmt: skip
     parser.add_argument("--wordvec-scale", type=float, default=2.0)
+    parser.add_argument("--lemma-scale", type=float, default=0.5,
+                        help="weight of the negation-marked lemma 1–2-grams in the sentiment "
+                        "and intent heads; 0 for none")  # fmt: skip
     parser.add_argument(
         "--polarity",
         default=str(ROOT / "data" / "chabsa" / "chabsa.tsv"),
@@ -84,7 +88,8 @@ def train(args: argparse.Namespace, name: str, polarity: Path | None, out: Path)
         records += [{"text": t, "sentiment": label, "weight": weight} for t, label in rows]
     started = time.perf_counter()
     wordvec = {"wordvec": args.wordvec or None, "wordvec_scale": args.wordvec_scale}
-    config = train_linear(records, out, name=name, c=args.c, **wordvec)
+    config = train_linear(records, out, name=name, c=args.c, lemma_scale=args.lemma_scale,
+                          **wordvec)  # fmt: skip
     config["polarity_weight"] = args.polarity_weight if polarity else None
     config["n_comments"] = sum("weight" not in r for r in records)
     seconds = round(time.perf_counter() - started, 1)
@@ -173,6 +178,17 @@ def _wordvec(config: dict) -> str:
     return f"`models/{spec['model']}`, chiVe vectors, scaled by {spec['scale']}"
 
 
+def _lemmas(config: dict) -> str:
+    spec = config.get("lemmas")
+    if not spec:
+        return "The multi-class heads read the character n-grams alone."
+    return (
+        f"The multi-class heads\nalso read {spec['n_features']:,} lemma 1–2-grams in which a "
+        f"negated word is marked (悪い¬ in\n「悪くない」, not in 「悪くなった」), weighted "
+        f"{spec['scale']}."
+    )
+
+
 def model_card(config: dict, metrics: dict, command: str) -> str:
     """Render MODEL_CARD.md from the training config, measured metrics and the command."""
     dev, tune = metrics["dev"], metrics["tune"]
@@ -190,7 +206,7 @@ regression (C={config["C"]}): multi-class heads for comment **sentiment** (posit
 negative / neutral / mixed) and **intent** (praise / complaint / suggestion / question /
 other), and binary heads for **alert** and each **theme**. The binary heads also read
 the comment's mean word vector ({_wordvec(config)}),
-which carries them to wordings unlike the training comments.
+which carries them to wordings unlike the training comments. {_lemmas(config)}
 
 In the pipeline the binary heads add alerts and themes the rules missed (probability
 ≥ 0.5, no evidence span) and drop cue-matched themes under 0.05; clause scores, evidence
@@ -201,7 +217,8 @@ model's sentiment probabilities and 30 % the clause scores' own label (`clause_w
 - Training data: {_training_data(config, metrics)}
 {_polarity_data(config, metrics)}
   Trained in {metrics["train_seconds"]} s on CPU.
-- Weights: `model.safetensors` (idf, coefficients, intercepts) + `vocab.json`; no pickle.
+- Weights: `model.safetensors` (idf, coefficients, intercepts) + `vocab.json` (and
+  `lemma_vocab.json`); no pickle.
   The word vectors are loaded from their own directory (named in `config.json`).
 - Reproduce: `{command}` (deterministic).
 

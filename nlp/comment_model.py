@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -118,8 +118,8 @@ def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
 
     On any exception (Ctrl-C included) the staging directory is removed and ``out`` is
     left untouched. A second run for the same ``out`` while one is writing fails at once
-    (a lock file beside it, released when the first run ends or dies) instead of
-    deleting the first run's staging directory.
+    (a hidden ``.NAME.lock`` file beside it, locked until the first run ends or dies)
+    instead of deleting the first run's staging directory.
 
     Raises:
         ConfigError: another run is writing ``out``, or :func:`prepare_model_dir` refuses.
@@ -127,8 +127,7 @@ def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
     from filelock import FileLock, Timeout
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_file = out.parent / f".{out.name}.lock"
-    lock = FileLock(lock_file, timeout=0)
+    lock = FileLock(out.parent / f".{out.name}.lock", timeout=0)
     try:
         lock.acquire()
     except Timeout:
@@ -145,11 +144,8 @@ def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
             raise
         publish_model_dir(staging, out)
     finally:
-        # Removed while still held: a run that opened it meanwhile fails to lock it, and
-        # a later run creates a new one.
-        with suppress(OSError):
-            lock_file.unlink()
-        lock.release()
+        lock.release()  # the empty lock file stays: deleting it would let two runs lock
+        # different files of the same name
 
 
 def is_encoder_dir(path: Path) -> bool:

@@ -175,12 +175,13 @@ _NEGATED = "¬"
 
 
 def negated_lemmas(doc: Doc) -> str:
-    """The doc's content-word lemmas, space-separated, clause by clause (``|`` between).
+    """The doc's content-word lemmas, space-separated, each clause followed by ``|``.
 
-    A lemma followed in its clause by an odd number of negations is marked ``¬``
-    (:func:`nlp.cues.count_negations`): 「悪くない」 gives ``悪い¬`` and 「悪くなった」
-    ``悪い 成る``, 「パワハラは一切ない」 ``パワハラ¬ 一切¬``. The negating 無い itself is left
-    out: it is in the marks.
+    A lemma is marked ``¬`` when the negations right after it (up to the next independent
+    word, :func:`nlp.cues.count_negations`) are odd in number: 「悪くない」 gives ``悪い¬``
+    and 「悪くなった」 ``悪い 成る``, 「パワハラは一切ない」 ``パワハラ¬ 一切¬``; in
+    「悪い職場ではない」 only 職場 is marked. The negating 無い itself is left out: it is in
+    the marks. (なし, as in 特になし, is not a negation here.)
     """
     words = []
     for i in range(len(doc.clauses)):
@@ -248,12 +249,8 @@ def train_linear(
     head_features, lemma_vectorizer = features, None
     if lemma_scale:
         lemma_vectorizer = _lemma_vectorizer()
-        try:
-            lemmas = lemma_vectorizer.fit_transform([negated_lemmas(d) for d in docs])
-        except ValueError:  # too few records for any lemma to occur twice
-            lemma_vectorizer = None
-        else:
-            head_features = hstack([features, lemma_scale * lemmas]).tocsr()
+        lemmas = lemma_vectorizer.fit_transform([negated_lemmas(d) for d in docs])
+        head_features = hstack([features, lemma_scale * lemmas]).tocsr()
     # C order: sklearn's coefficients are Fortran-ordered and safetensors writes raw buffers.
     tensors: dict[str, np.ndarray] = {"idf": np.ascontiguousarray(vectorizer.idf_, np.float32)}
     labels: dict[str, list[str]] = {}

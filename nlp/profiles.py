@@ -35,7 +35,7 @@ def _accurate(encoder: str) -> dict[str, Any]:
         # and the later files too; the standard profile keeps 0.05 / 0.5 (see the README)
         "theme_veto": 0.1,
         "theme_threshold": 0.45,
-        # chosen on data/tune.jsonl (0.1–0.5 tried); the encoder's clause scores are
+        # chosen on data/tune.jsonl (0–0.5 tried); the encoder's clause scores are
         # already in the averaged probabilities, so they take less than in ``standard``
         "clause_weight": 0.15,
     }

@@ -132,7 +132,7 @@ def _append(
 
 @lru_cache(maxsize=8192)
 def _nfkc(chunk: str) -> str:
-    if len(chunk) > 1 and _is_kana(chunk[0]):
+    if len(chunk) > 1 and (_is_kana(chunk[0]) or "\uff66" <= chunk[0] <= "\uff9d"):
         # A spacing ゛/゜ typed after kana (か゛) is meant as the combining mark: NFKC
         # alone gives "か ゙", a space inside the word.
         chunk = chunk[0] + chunk[1:].translate(_SPACING_VOICING)

@@ -511,7 +511,12 @@ def test_a_failed_overwrite_leaves_the_old_model_untouched(
     with pytest.raises(ValueError):  # 33 is no multiple of 2 heads: after the vocabulary
         train.main()
     assert _snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "mine", "tiny.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".mine.lock",
+        "labels.jsonl",
+        "mine",
+        "tiny.json",
+    ]
     fresh = tmp_path / "fresh"  # a failed first run leaves nothing behind
     monkeypatch.setattr(sys, "argv", [*argv[:-1], str(fresh), *options])
     with pytest.raises(ValueError):
@@ -556,7 +561,12 @@ def test_a_successful_overwrite_replaces_the_whole_directory(
     train.main()
     assert seen == [("mine", tmp_path / ".mine.partial")]  # named after --output
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "training.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.jsonl", "mine", "tiny.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".mine.lock",
+        "labels.jsonl",
+        "mine",
+        "tiny.json",
+    ]
 
 
 def test_training_config_errors_are_one_line_each():
@@ -774,4 +784,4 @@ def test_a_second_training_run_to_the_same_model_fails_and_leaves_the_first_alon
     with staged_model_dir(out, overwrite=True) as staging:  # the lock was released
         (staging / "config.json").write_text('{"new": 1}')
     assert (out / "config.json").read_text() == '{"new": 1}'
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no lock file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".model.lock", "model"]

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from nlp.errors import ConfigError, ModelLoadError
@@ -65,9 +66,25 @@ def test_linear_lemma_features_are_saved_and_used(tiny_model_dir, tmp_path):
     assert "lemmas" not in plain and not (tmp_path / "lemma_vocab.json").exists()
     without = LinearCommentModel.load(str(tmp_path))  # the format of models before lemmas
     assert without.lemmas is None
-    with_lemmas = model.predict_proba(["残業が多くて最悪"])["sentiment"][0]
-    chars_only = without.predict_proba(["残業が多くて最悪"])["sentiment"][0]
-    assert with_lemmas != pytest.approx(chars_only, abs=1e-3)
+    # The lemma logits are added to the character ones, as the classifier was fitted on both.
+    from dataclasses import replace
+
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp.doc import make_doc
+    from nlp.linear import negated_lemmas
+
+    lemma_vectorizer, scale, _ = model.lemmas
+    docs = [make_doc(t) for t, _, _ in TINY]
+    x = hstack([model.vectorizer.transform([d.norm.text for d in docs]),
+                scale * lemma_vectorizer.transform([negated_lemmas(d) for d in docs])])  # fmt: skip
+    clf = LogisticRegression(C=30.0, max_iter=5000).fit(x, [s for _, s, _ in TINY])
+    expected = clf.predict_proba(x)
+    got = model.predict_docs(docs)["sentiment"]
+    assert np.allclose([[p[label] for label in clf.classes_] for p in got], expected, atol=1e-4)
+    chars_only = replace(model, lemmas=None).predict_docs(docs)["sentiment"]
+    assert not np.allclose([list(p.values()) for p in chars_only], [list(p.values()) for p in got])
 
 
 def test_linear_missing_model_is_a_clear_error(tmp_path):
@@ -92,8 +109,6 @@ def test_linear_shipped_model_loads():
 
 
 def test_linear_fast_logits_match_the_matrix_product(tiny_model_dir):
-    import numpy as np
-
     from nlp.linear import _logits
 
     model = LinearCommentModel.load(str(tiny_model_dir))
@@ -195,7 +210,7 @@ def test_linear_failed_overwrite_leaves_the_old_model(tiny_model_dir, tmp_path, 
     with pytest.raises(ValueError, match="at least two"):  # one sentiment label
         script.main()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv", "mine"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".mine.lock", "labels.csv", "mine"]
 
 
 def test_linear_script_takes_no_polarity_file_and_names_the_model_after_output(

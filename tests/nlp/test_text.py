@@ -21,6 +21,7 @@ CASES = [
     ("ﾊﾞｶな", "バカな"),
     ("評価か\u309b低い、ハ\u309cワハラ", "評価が低い、パワハラ"),  # spacing ゛/゜ after kana
     ("あ\u309b", "あ\u3099"),  # no voiced あ: the mark stays on it
+    ("ｶ\u309bﾝﾊ\u309cﾝ", "ガンパン"),  # half-width kana too
     ("ゼロ\u200b幅", "ゼロ幅"),
     ("emoji 😊👍", "emoji 😊👍"),
     ("\udc80壊れた", "壊れた"),

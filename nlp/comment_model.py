@@ -144,8 +144,9 @@ def staged_model_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
             raise
         publish_model_dir(staging, out)
     finally:
-        lock.release()  # the empty lock file stays: deleting it would let two runs lock
-        # different files of the same name
+        # The empty lock file stays: deleting it would let two runs lock different files
+        # of the same name.
+        lock.release()
 
 
 def is_encoder_dir(path: Path) -> bool:

@@ -108,10 +108,15 @@ def count_negations(tokens: Sequence[Token], start: int) -> int:
 
     「良くない」 has one, 「ないわけではない」 and 「ないとは言えない」 two; an adverb
     (一切, 全く) or one light predicate (感じる, 取れる) may stand between:
-    「やりがいを感じない」.
+    「やりがいを感じない」. So may the noun that the word before ``start`` modifies, since
+    negating the noun phrase negates its modifier: 「悪い会社ではない」, 「楽な仕事では
+    ない」, 「良い会社とは言えない」.
     """
     negations, bridged = 0, False
+    noun = _modified_noun(tokens, start)
     for k in range(start, len(tokens)):
+        if k == noun:
+            continue
         tok = tokens[k]
         if (tok.pos1 == "助動詞" and tok.lemma in NEGATION_AUX) or tok.lemma == "無い":
             negations += 1
@@ -128,6 +133,22 @@ def count_negations(tokens: Sequence[Token], start: int) -> int:
         else:
             break
     return negations
+
+
+def _modified_noun(tokens: Sequence[Token], start: int) -> int:
+    """The index of the noun the word before ``tokens[start]`` modifies, or -1.
+
+    The word is in attributive form (悪い会社) or takes the copula な (楽な仕事).
+    """
+    if start == 0 or start >= len(tokens):
+        return -1
+    if tokens[start - 1].cform.startswith("連体形"):
+        at = start
+    elif tokens[start].lemma == "だ" and tokens[start].surface == "な":
+        at = start + 1
+    else:
+        return -1
+    return at if at < len(tokens) and tokens[at].pos1 == "名詞" else -1
 
 
 def _is_question(tokens: Sequence[Token]) -> bool:

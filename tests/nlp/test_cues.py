@@ -35,6 +35,11 @@ NEGATIONS = [
     ("パワハラは一切ない", 1),
     ("休みが取れないわけではない", 2),
     ("悪くはないです", 1),
+    ("悪い会社ではない", 1),  # the noun phrase is negated, so its modifier is
+    ("楽な仕事ではない", 1),
+    ("良い会社とは言えない", 1),
+    ("良い会社で働けて嬉しい", 0),
+    ("良い会社の社員が来ない", 0),  # only the one noun the word modifies
 ]
 # fmt: on
 

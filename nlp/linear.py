@@ -86,12 +86,13 @@ class LinearCommentModel:
                     "train one with scripts/train.py"
                 )
             vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+            lemma_vocab = None
             if "lemmas" in config:
-                config["lemmas"]["vocab"] = json.loads(
+                lemma_vocab = json.loads(
                     (directory / "lemma_vocab.json").read_text(encoding="utf-8")
                 )
             tensors = load_file(str(directory / "model.safetensors"))
-            return cls._from_parts(config, vocab, tensors, directory.name)
+            return cls._from_parts(config, vocab, lemma_vocab, tensors, directory.name)
         except ModelLoadError as exc:
             raise ModelLoadError(f"cannot load comment model from {directory}: {exc}") from exc
         except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
@@ -106,7 +107,12 @@ class LinearCommentModel:
 
     @classmethod
     def _from_parts(
-        cls, config: dict[str, Any], vocab: dict[str, int], tensors: dict[str, Any], default: str
+        cls,
+        config: dict[str, Any],
+        vocab: dict[str, int],
+        lemma_vocab: dict[str, int] | None,
+        tensors: dict[str, Any],
+        default: str,
     ) -> LinearCommentModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -126,11 +132,11 @@ class LinearCommentModel:
             vectors = load_word_vectors(resolve_model_dir(spec["model"]))
             wordvec = (vectors, float(spec["scale"]), tensors["binary.coef_dense"])
         lemmas = None
-        if spec := config.get("lemmas"):
-            lemma_vectorizer = _lemma_vectorizer(vocabulary=spec["vocab"])
+        if (spec := config.get("lemmas")) and lemma_vocab is not None:
+            lemma_vectorizer = _lemma_vectorizer(vocabulary=lemma_vocab)
             lemma_vectorizer.idf_ = tensors["lemma.idf"]
             coefs = {head: tensors[f"{head}.coef_lemma"] for head in heads}
-            if any(c.shape != (len(heads[h][0]), len(spec["vocab"])) for h, c in coefs.items()):
+            if any(c.shape != (len(heads[h][0]), len(lemma_vocab)) for h, c in coefs.items()):
                 raise ValueError("model.safetensors does not match lemma_vocab.json")
             lemmas = (lemma_vectorizer, float(spec["scale"]), coefs)
         return cls(config.get("name", default), vectorizer, heads, binary, wordvec, lemmas)

@@ -82,6 +82,9 @@ class PipelineConfig(BaseModel):
     theme_veto: float = Field(default=0.05, ge=0, le=1)
     #: a theme no cue matched is added when the comment model gives it at least this
     theme_threshold: float = Field(default=0.5, ge=0, le=1)
+    #: a comment left with no theme gets the comment model's most likely one when the
+    #: model gives it at least this (1: never; 0.2 chosen on the held-out checks)
+    theme_fallback: float = Field(default=0.2, ge=0, le=1)
     #: dynamic int8 quantisation of encoder comment models (faster on CPU, see benchmarks)
     quantize: bool = False
     #: keyword arguments of the sentiment backend (e.g. ``{"lexicon_path": "…"}``)
@@ -319,12 +322,13 @@ class Pipeline:
         accurate profile's throughput for nearly the same placements (dev polarity 0.886 vs
         0.884).
         """
-        wanted, threshold = [], self.config.theme_threshold
+        wanted = []
         for p, predicted in zip(chunk, labels, strict=True):
             if predicted is None or predicted.label != "mixed" or len(p.doc.clauses) < 2:
                 continue
-            cued = {m.theme_id for m in self.matcher(p.pack).match(p.doc.tokens)}
-            if any(v >= threshold and t not in cued for t, v in predicted.themes.items()):
+            matcher = self.matcher(p.pack)
+            cued = {m.theme_id for m in matcher.match(p.doc.tokens)}
+            if _model_themes(predicted.themes, matcher.pack.theme_ids, cued, self.config):
                 wanted.append(p)
         model = _clause_model(self.comment_model)
         if not wanted or model is None:
@@ -416,12 +420,29 @@ def _add_model_findings(
     """
     if predicted.alert and not alert.flag:
         alert.flag, alert.reasons = True, ["model"]
-    probs = predicted.themes
-    matches[:] = [m for m in matches if probs.get(m.theme_id, 1.0) >= config.theme_veto]
-    found = {m.theme_id for m in matches}
-    for theme_id in sorted(set(matcher.pack.theme_ids) - found):
-        if probs.get(theme_id, 0.0) >= config.theme_threshold:
-            matches.append(ThemeMatch(theme_id, 0, 0, MODEL_CUE))
+    cued = {m.theme_id for m in matches}
+    added = _model_themes(predicted.themes, matcher.pack.theme_ids, cued, config)
+    matches[:] = [m for m in matches if predicted.themes.get(m.theme_id, 1.0) >= config.theme_veto]
+    matches.extend(ThemeMatch(theme_id, 0, 0, MODEL_CUE) for theme_id in added)
+
+
+def _model_themes(
+    probs: Mapping[str, float], theme_ids: Sequence[str], cued: set[str], config: PipelineConfig
+) -> list[str]:
+    """The pack's themes the model adds where no cue matched (or a vetoed cue did not).
+
+    Those it gives at least ``theme_threshold``; when that leaves the comment with no
+    theme at all, its most likely theme if it gives it at least ``theme_fallback``
+    (comments nearly always have a theme; on unfamiliar wording the model is less sure).
+    """
+    kept = {t for t in cued if probs.get(t, 1.0) >= config.theme_veto}
+    candidates = {t: probs[t] for t in theme_ids if t in probs and t not in kept}
+    added = sorted(t for t, p in candidates.items() if p >= config.theme_threshold)
+    if not kept and not added and candidates and config.theme_fallback < 1:
+        best = max(candidates, key=lambda t: candidates[t])
+        if candidates[best] >= config.theme_fallback:
+            added = [best]
+    return added
 
 
 def _clause_model(model: CommentModel | None) -> CommentModel | None:

@@ -171,7 +171,8 @@ class _FixedThemeModel:
 
     def predict_docs(self, docs: list[Doc]) -> dict[str, list[dict[str, float]]]:
         negative = {"negative": 0.7, "positive": 0.1, "mixed": 0.1, "neutral": 0.1}
-        themes = {"theme:workload": 0.08, "theme:recognition": 0.47}
+        # delivery is a customer theme: never one of an employee comment's
+        themes = {"theme:workload": 0.08, "theme:recognition": 0.47, "theme:delivery": 0.6}
         return {"sentiment": [negative] * len(docs), "binary": [themes] * len(docs)}
 
 
@@ -182,10 +183,33 @@ class _FixedThemeModel:
 def test_the_theme_veto_and_threshold_come_from_the_config(
     veto: float, threshold: float, expected: set[str]
 ) -> None:
-    config = PipelineConfig(comment_model=None, theme_veto=veto, theme_threshold=threshold)
+    config = PipelineConfig(
+        comment_model=None, theme_veto=veto, theme_threshold=threshold, theme_fallback=1
+    )
     pipe = Pipeline(config)
     pipe.comment_model = _FixedThemeModel()
     result = pipe.analyze(["残業が多すぎる"])[0]  # a workload cue
+    assert {t.id for t in result.themes} == expected
+
+
+@pytest.mark.parametrize(
+    ("veto", "fallback", "expected"),
+    [
+        (0.1, 0.2, {"recognition"}),  # the cue is vetoed: the likeliest theme of the pack
+        (0.1, 0.5, set()),  # the model is not sure enough of any
+        (0.1, 1, set()),  # never
+        (0.05, 0.2, {"workload"}),  # the cue match stays: nothing is added
+    ],
+)
+def test_a_comment_left_without_a_theme_gets_the_likeliest_one(
+    veto: float, fallback: float, expected: set[str]
+) -> None:
+    config = PipelineConfig(
+        comment_model=None, theme_veto=veto, theme_threshold=0.5, theme_fallback=fallback
+    )
+    pipe = Pipeline(config)
+    pipe.comment_model = _FixedThemeModel()
+    result = pipe.analyze(["残業が多すぎる"])[0]
     assert {t.id for t in result.themes} == expected
 
 

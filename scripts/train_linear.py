@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v10]
-       [--output models/linear-ja-v10] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v11]
+       [--output models/linear-ja-v11] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
        [--lemma-scale 0.5]
        [--polarity data/chabsa/chabsa.tsv | --polarity ''] [--holdout 0.3]
        [--overwrite]  (needed to replace an existing model, e.g. the shipped one)
@@ -209,7 +209,8 @@ the comment's mean word vector ({_wordvec(config)}),
 which carries them to wordings unlike the training comments. {_lemmas(config)}
 
 In the pipeline the binary heads add alerts and themes the rules missed (probability
-≥ 0.5, no evidence span) and drop cue-matched themes under 0.05; clause scores, evidence
+≥ 0.5, no evidence span; a comment left with no theme gets its likeliest one from 0.2)
+and drop cue-matched themes under 0.05; clause scores, evidence
 and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
 (then its clauses decide). In the standard profile the comment label is 70 % this
 model's sentiment probabilities and 30 % the clause scores' own label (`clause_weight`).

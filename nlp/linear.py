@@ -165,14 +165,21 @@ class LinearCommentModel:
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)
             out[head] = [dict(zip(labels, map(float, row), strict=True)) for row in probs]
+        out["binary"] = self._binary(features, docs)
+        return out
+
+    def predict_binary(self, docs: Sequence[Doc]) -> list[dict[str, float]]:
+        """The ``binary`` head of :meth:`predict_docs` alone (clauses read for themes)."""
+        return self._binary(self.vectorizer.transform([d.norm.text for d in docs]), docs)
+
+    def _binary(self, features: Any, docs: Sequence[Doc]) -> list[dict[str, float]]:
         names, coef, intercept = self.binary
         logits = _logits(features, coef, intercept)
         if self.wordvec is not None:
             vectors, scale, coef_dense = self.wordvec
             logits += scale * vectors.embed_many([d.tokens for d in docs]) @ coef_dense.T
         probs = 1.0 / (1.0 + np.exp(-logits))
-        out["binary"] = [dict(zip(names, map(float, row), strict=True)) for row in probs]
-        return out
+        return [dict(zip(names, map(float, row), strict=True)) for row in probs]
 
 
 #: content words kept by :func:`negated_lemmas` (UniDic's first POS level)

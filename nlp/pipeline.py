@@ -334,7 +334,10 @@ class Pipeline:
         if not wanted or model is None:
             return {}
         docs = [p.doc.clause_doc(i) for p in wanted for i in range(len(p.doc.clauses))]
-        binary = iter(model.predict_docs(docs)["binary"])
+        if isinstance(model, LinearCommentModel):  # its binary head alone: cheaper
+            binary = iter(model.predict_binary(docs))
+        else:
+            binary = iter(model.predict_docs(docs)["binary"])
         return {p.index: [next(binary) for _ in p.doc.clauses] for p in wanted}
 
     def _result(

@@ -108,6 +108,18 @@ def test_linear_shipped_model_loads():
     assert labels == ["positive", "negative"]
 
 
+def test_linear_binary_head_alone_gives_what_all_heads_give():
+    from nlp.comment_model import DEFAULT_LINEAR
+    from nlp.doc import make_doc
+
+    model = LinearCommentModel.load(DEFAULT_LINEAR)
+    doc = make_doc("上司は話を聞いてくれるが、残業が多すぎる。")
+    docs = [doc, *(doc.clause_doc(i) for i in range(len(doc.clauses)))]
+    binary = model.predict_binary(docs)
+    assert binary == model.predict_docs(docs)["binary"]
+    assert binary[2]["theme:workload"] > 0.5 > binary[1]["theme:workload"]
+
+
 def test_linear_fast_logits_match_the_matrix_product(tiny_model_dir):
     from nlp.linear import _logits
 

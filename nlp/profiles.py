@@ -19,8 +19,8 @@ from nlp.pipeline import PipelineConfig
 __all__ = ["DEFAULT_ENCODER", "DEFAULT_PROFILE", "PROFILES", "profile_config"]
 
 #: the profile of ``nlp.analyze``, ``koe analyze`` and the API unless told otherwise: the
-#: best on tune, dev and chABSA, at 450–680 comments/s in one process on 2 cores (medians
-#: 495 and 645 in the last two rounds; 570–810 with two processes; see the README's "Speed")
+#: best on tune, dev and chABSA, at 430–680 comments/s in one process on 2 cores (medians
+#: 563 and 645 in the last two rounds; 620–820 with two processes; see the README's "Speed")
 DEFAULT_PROFILE = "accurate"
 
 

@@ -122,7 +122,7 @@ def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
 
     A config names its pack file and model directories relative to itself, so it works
     from any working directory. Only values written as paths count (``models/my-model``,
-    ``./lexicon.tsv``, ``mine.yaml``): names of shipped models (``linear-ja-v10``) stay
+    ``./lexicon.tsv``, ``mine.yaml``): names of shipped models (``linear-ja-v11``) stay
     names even where a folder of that name sits next to the config.
     """
 
@@ -328,7 +328,8 @@ class Pipeline:
                 continue
             matcher = self.matcher(p.pack)
             cued = {m.theme_id for m in matcher.match(p.doc.tokens)}
-            if _model_themes(predicted.themes, matcher.pack.theme_ids, cued, self.config):
+            _, added = _model_themes(predicted.themes, matcher.pack.theme_ids, cued, self.config)
+            if added:
                 wanted.append(p)
         model = _clause_model(self.comment_model)
         if not wanted or model is None:
@@ -424,19 +425,20 @@ def _add_model_findings(
     if predicted.alert and not alert.flag:
         alert.flag, alert.reasons = True, ["model"]
     cued = {m.theme_id for m in matches}
-    added = _model_themes(predicted.themes, matcher.pack.theme_ids, cued, config)
-    matches[:] = [m for m in matches if predicted.themes.get(m.theme_id, 1.0) >= config.theme_veto]
+    kept, added = _model_themes(predicted.themes, matcher.pack.theme_ids, cued, config)
+    matches[:] = [m for m in matches if m.theme_id in kept]
     matches.extend(ThemeMatch(theme_id, 0, 0, MODEL_CUE) for theme_id in added)
 
 
 def _model_themes(
     probs: Mapping[str, float], theme_ids: Sequence[str], cued: set[str], config: PipelineConfig
-) -> list[str]:
-    """The pack's themes the model adds where no cue matched (or a vetoed cue did not).
+) -> tuple[set[str], list[str]]:
+    """The cued themes the model keeps, and the pack's themes it adds without a cue.
 
-    Those it gives at least ``theme_threshold``; when that leaves the comment with no
-    theme at all, its most likely theme if it gives it at least ``theme_fallback``
-    (comments nearly always have a theme; on unfamiliar wording the model is less sure).
+    It keeps a cued theme it gives at least ``theme_veto`` and adds those it gives at
+    least ``theme_threshold``; when that leaves the comment with no theme at all, its most
+    likely theme if it gives it at least ``theme_fallback`` (comments nearly always have a
+    theme; on unfamiliar wording the model is less sure).
     """
     kept = {t for t in cued if probs.get(t, 1.0) >= config.theme_veto}
     candidates = {t: probs[t] for t in theme_ids if t in probs and t not in kept}
@@ -445,7 +447,7 @@ def _model_themes(
         best = max(candidates, key=lambda t: candidates[t])
         if candidates[best] >= config.theme_fallback:
             added = [best]
-    return added
+    return kept, added
 
 
 def _clause_model(model: CommentModel | None) -> CommentModel | None:

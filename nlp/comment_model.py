@@ -40,8 +40,8 @@ __all__ = [
 Probabilities = dict[str, list[dict[str, float]]]
 
 #: the shipped models under ``models/`` (the one place to bump when they are retrained)
-DEFAULT_LINEAR = "linear-ja-v11"
-DEFAULT_ENCODER = "bert-ja-v2-l2"
+DEFAULT_LINEAR = "linear-ja-v12"
+DEFAULT_ENCODER = "bert-ja-v3-l2"
 
 #: the file that marks an encoder model directory (head labels, binary names, length)
 KOE_FILE = "koe.json"

@@ -122,7 +122,7 @@ def _beside(values: dict[str, Any], folder: Path) -> dict[str, Any]:
 
     A config names its pack file and model directories relative to itself, so it works
     from any working directory. Only values written as paths count (``models/my-model``,
-    ``./lexicon.tsv``, ``mine.yaml``): names of shipped models (``linear-ja-v11``) stay
+    ``./lexicon.tsv``, ``mine.yaml``): names of shipped models (``linear-ja-v12``) stay
     names even where a folder of that name sits next to the config.
     """
 

@@ -9,7 +9,7 @@ of every word, one process. `analyze` is measured in one process and with a
 process pool of one worker per CPU (how `koe analyze --workers 0` runs; also its warm
 rate, from the first results on), for each profile (`accurate-int8`: the accurate
 profile with dynamic int8 quantisation; `--encoder` swaps their model, e.g. for the
-shipped encoder's teacher `bert-ja-v2`). Each profile also analyses one long comment
+shipped encoder's teacher `bert-ja-v3`). Each profile also analyses one long comment
 (the corpus joined) of 1,000, 10,000 and 100,000 characters (the CLI's limit), to show
 that time grows with the length and not faster.
 """

@@ -9,10 +9,10 @@ Two splits of ``data/train/``, each closer to a user's survey export than dev/tu
   they are always trained on.) Each held-out file is scored with that model, with and
   without the word vectors, next to the rules alone (``fast``).
 - ``later`` (every profile, the accurate one included, also with int8): the shipped
-  encoder was trained on the first 18 training files only, so a linear model trained on
-  those same files (and on the files added after the later ones) meets the twelve later
-  files (boundary themes, implied themes, indirect serious reports, export noise;
-  ``data/DATASHEET.md``) unseen, as the encoder does.
+  encoder was trained on every training file but the twelve later ones (boundary themes,
+  implied themes, indirect serious reports, export noise; ``data/DATASHEET.md``), so a
+  linear model trained on those same files meets the later files unseen, as the encoder
+  does.
 
 ::
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.comment_model import DEFAULT_ENCODER
+from nlp.encoder.train import DataConfig
 from nlp.evaluation import load_labelled, score_predictions
 from nlp.io import InputRecord
 from nlp.linear import train_linear
@@ -43,14 +44,9 @@ METRICS = ("sentiment_macro_f1", "theme_micro_f1", "theme_precision", "theme_rec
            "alert_false_rate")  # fmt: skip
 HELD_OUT = ("emp_office", "emp_field", "emp_care", "cus_commerce", "cus_digital", "cus_service")
 VARIANTS = {"rules (fast)": None, "standard, no word vectors": "", "standard": "chive-ja-20k"}
-#: the files the shipped encoder was trained on (the rebuild command of its MODEL_CARD.md)
-ENCODER_FILES = ("emp_[cflmnov]*.jsonl", "emp_pu*.jsonl", "cus_[cdlmns]*.jsonl")
-ENCODER_COMMENTS = 8415
-#: the twelve files written after the encoder's (its held-out check); files added since
-#: (``emp_explicit`` …) are neither: they train the linear model of the check
-LATER_FILES = ("emp_bound_*.jsonl", "cus_bound_*.jsonl", "emp_prompts.jsonl",
-               "emp_roles.jsonl", "cus_prompts.jsonl", "cus_implicit.jsonl",
-               "alerts_mixed.jsonl", "export_noise.jsonl")  # fmt: skip
+#: the twelve files the shipped encoder leaves out (``exclude_files`` of its training
+#: config, the default): its held-out check
+LATER_FILES = DataConfig().exclude_files
 
 
 def _score(config: PipelineConfig, gold: list[dict[str, Any]]) -> dict[str, Any]:
@@ -96,24 +92,18 @@ def subdomain_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 
 def encoder_split() -> tuple[list[Path], list[Path]]:
-    """The training files a comment model of the later check trains on, and the later ones.
-
-    The first are the 18 files the shipped encoder was trained on and the files added
-    after the twelve later ones; the encoder saw neither the later nor the added ones.
-    """
+    """The training files the shipped encoder learns from, and the later ones it leaves out."""
     train_dir = ROOT / "data" / "train"
-    later = {path for pattern in LATER_FILES for path in train_dir.glob(pattern)}
+    later = {path for pattern in LATER_FILES for path in ROOT.glob(pattern)}
     return sorted(set(train_dir.glob("*.jsonl")) - later), sorted(later)
 
 
 def later_split(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Train on every file but the later ones, score every profile on those (pooled)."""
     seen, later = ([path.stem for path in paths] for paths in encoder_split())
-    train_dir = ROOT / "data" / "train"
-    encoders = {p.stem for pattern in ENCODER_FILES for p in train_dir.glob(pattern)}
-    size = sum(len(data[name]) for name in encoders)
-    if size != ENCODER_COMMENTS:
-        raise SystemExit(f"the encoder's files hold {size} comments, not {ENCODER_COMMENTS}")
+    trained = json.loads((ROOT / "models" / DEFAULT_ENCODER / "train_config.json").read_text())
+    if trained["data"]["exclude_files"] != LATER_FILES:
+        raise SystemExit(f"{DEFAULT_ENCODER} was not trained without exactly the later files")
     rest = [r for name in seen for r in data[name]]
     gold = [r for name in later for r in data[name]]
     linear = linear_model(rest, "chive-ja-20k")

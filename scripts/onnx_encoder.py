@@ -1,6 +1,6 @@
 """Would ONNX Runtime speed up the accurate profile's encoder? Agreement and speed, measured.
 
-Usage: .venv/bin/python scripts/onnx_encoder.py [--model bert-ja-v2] [--repeats 9]
+Usage: .venv/bin/python scripts/onnx_encoder.py [--model bert-ja-v3] [--repeats 9]
                                                [--output benchmarks/onnx.json]
 
 Needs ``onnx onnxruntime onnxscript`` in the environment (not project dependencies).

@@ -3,8 +3,8 @@
 Usage:
   python scripts/train.py [--config configs/train.toml] [KEY=VALUE ...]
                           [--data FILE ...] [--output DIR]
-  python scripts/train.py --config configs/distil.toml --overwrite  # the shipped bert-ja-v2-l2
-  python scripts/train.py --evaluate-only models/bert-ja-v2-l2
+  python scripts/train.py --config configs/distil.toml --overwrite  # the shipped bert-ja-v3-l2
+  python scripts/train.py --evaluate-only models/bert-ja-v3-l2
 
 KEY=VALUE are dotted overrides of the config, e.g. ``optim.epochs=3 model.num_layers=2
 model.base_model=/path/to/hf-checkpoint``; ``--config`` also takes a model's own
@@ -147,6 +147,8 @@ def model_card(
     ) + f" per theme ({themes} themes)"
     files = ", ".join(f"`{pattern}`" for pattern in data["train_files"])
     if all(pattern.startswith("data/train/") for pattern in data["train_files"]):
+        if excluded := data.get("exclude_files"):
+            files += " except " + ", ".join(f"`{pattern}`" for pattern in excluded)
         source = (
             f"{files}: Japanese employee-survey\n  and customer comments written for koe "
             "(`data/DATASHEET.md`)"
@@ -295,7 +297,9 @@ def main() -> None:
     records = None
     if args.data:  # recorded in train_config.json as the files trained on
         records = [r for path in args.data for r in load_labelled(path)]
-        data = config.data.model_copy(update={"train_files": [str(p) for p in args.data]})
+        data = config.data.model_copy(
+            update={"train_files": [str(p) for p in args.data], "exclude_files": []}
+        )
         config = config.model_copy(update={"data": data})
     out = args.output or ROOT / "models" / config.name
     # Everything is written into a hidden sibling directory that replaces ``out`` only

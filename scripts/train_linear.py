@@ -1,7 +1,7 @@
 """Train the comment model (sentiment + intent) from labelled JSONL and evaluate it.
 
-Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v11]
-       [--output models/linear-ja-v11] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
+Usage: python scripts/train_linear.py [--train data/train/*.jsonl] [--name linear-ja-v12]
+       [--output models/linear-ja-v12] [--c 30] [--wordvec chive-ja-20k] [--wordvec-scale 2]
        [--lemma-scale 0.5]
        [--polarity data/chabsa/chabsa.tsv | --polarity ''] [--holdout 0.3]
        [--overwrite]  (needed to replace an existing model, e.g. the shipped one)

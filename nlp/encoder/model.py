@@ -12,8 +12,8 @@ A model directory is a plain Hugging Face checkpoint (``config.json``,
   mixed; comments and clauses), ``intent`` and ``binary`` (alert, one per theme);
 - ``koe.json`` — head labels, binary names, maximum length.
 
-``scripts/train.py`` writes such directories (``models/bert-ja-v2``, and distilled from it
-``models/bert-ja-v2-l2``); any local checkpoint whose ``AutoModel``/``AutoTokenizer`` load
+``scripts/train.py`` writes such directories (``models/bert-ja-v3``, and distilled from it
+``models/bert-ja-v3-l2``); any local checkpoint whose ``AutoModel``/``AutoTokenizer`` load
 offline can be fine-tuned into one.
 """
 

@@ -364,6 +364,8 @@ def test_config_files_match_the_code_defaults():
     assert fast.comment_model in (None, "") and profile_config("fast").comment_model is None
     train = tomllib.loads((REPO / "configs" / "train.toml").read_text(encoding="utf-8"))
     assert TrainConfig.model_validate(train) == TrainConfig()
+    teacher = json.loads((REPO / "models" / TrainConfig().name / "train_config.json").read_text())
+    assert TrainConfig.model_validate(teacher) == TrainConfig()  # the defaults rebuild it
     distil = tomllib.loads((REPO / "configs" / "distil.toml").read_text(encoding="utf-8"))
     student = TrainConfig.model_validate(distil)
     assert (student.name, student.model.teacher) == (DEFAULT_ENCODER, TrainConfig().name)

@@ -323,12 +323,12 @@ def test_pipeline_config_paths_are_relative_to_the_config_file(tmp_path, monkeyp
     config = PipelineConfig.from_toml("survey/koe.toml")
     assert config.pack == str(folder / "mine.yaml")
     assert [t.id for t in Pipeline(config).analyze("食堂が狭い")[0].themes] == ["canteen"]
-    (folder / "linear-ja-v11").mkdir()  # a bare name is a model name, not this folder
-    (folder / "named.toml").write_text('[pipeline]\ncomment_model = "linear-ja-v11"\n', "utf-8")
-    assert PipelineConfig.from_toml("survey/named.toml").comment_model == "linear-ja-v11"
+    (folder / "linear-ja-v12").mkdir()  # a bare name is a model name, not this folder
+    (folder / "named.toml").write_text('[pipeline]\ncomment_model = "linear-ja-v12"\n', "utf-8")
+    assert PipelineConfig.from_toml("survey/named.toml").comment_model == "linear-ja-v12"
     standard = Path(__file__).parents[2] / "configs" / "standard.toml"
     assert PipelineConfig.from_toml(standard).comment_model == (
-        "linear-ja-v11"
+        "linear-ja-v12"
     )  # a shipped model's name stays a name
 
 

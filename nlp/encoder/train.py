@@ -171,7 +171,9 @@ def _records(config: DataConfig) -> list[dict[str, Any]]:
     excluded = {p for pattern in config.exclude_files for p in glob.glob(pattern)}
     files = sorted({p for pattern in config.train_files for p in glob.glob(pattern)} - excluded)
     if not files:
-        raise FileNotFoundError(f"no training files match {config.train_files}")
+        raise FileNotFoundError(
+            f"no training files match {config.train_files} but not {config.exclude_files}"
+        )
     return [r for path in files for r in load_labelled(path)]
 
 

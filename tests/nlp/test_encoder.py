@@ -35,7 +35,8 @@ from nlp.encoder.distil import (
     teacher_outputs,
 )
 from nlp.encoder.model import encode_clauses, pad_batch
-from nlp.encoder.train import TrainConfig, train_encoder
+from nlp.encoder.train import DataConfig, TrainConfig, train_encoder
+from nlp.encoder.train import _records as _records_of
 from nlp.errors import ConfigError, ModelLoadError
 from nlp.evaluation import evaluate_polarity, load_labelled, polarity_split
 from nlp.pipeline import Pipeline, PipelineConfig
@@ -104,6 +105,17 @@ def test_vocabulary_is_the_same_in_every_process(tmp_path):
     first = (tmp_path / "a" / "vocab.txt").read_text(encoding="utf-8")
     assert len(first.splitlines()) >= 3000
     assert (tmp_path / "b" / "vocab.txt").read_text(encoding="utf-8") == first
+
+
+def test_training_files_can_be_left_out(tmp_path):
+    rows = _records(4)
+    for name, part in (("a.jsonl", rows[:2]), ("b.jsonl", rows[2:])):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in part), "utf-8")
+    glob = str(tmp_path / "*.jsonl")
+    kept = _records_of(DataConfig(train_files=[glob], exclude_files=[str(tmp_path / "b*")]))
+    assert [r["text"] for r in kept] == [r["text"] for r in rows[:2]]
+    with pytest.raises(FileNotFoundError, match="but not"):
+        _records_of(DataConfig(train_files=[glob], exclude_files=[glob]))
 
 
 def test_fine_tunes_a_local_checkpoint_directory(tiny_encoder, tmp_path):

@@ -19,8 +19,9 @@ from nlp.pipeline import PipelineConfig
 __all__ = ["DEFAULT_ENCODER", "DEFAULT_PROFILE", "PROFILES", "profile_config"]
 
 #: the profile of ``nlp.analyze``, ``koe analyze`` and the API unless told otherwise: the
-#: best on tune, dev and chABSA, at 430–680 comments/s in one process on 2 cores (medians
-#: 563 and 645 in the last two rounds; 620–820 with two processes; see the README's "Speed")
+#: best on themes, theme polarity and alerts (dev, tune and the held-out checks), at
+#: 540–630 comments/s in one process on 2 cores (median 605 in the latest round; 620–810
+#: with two processes; see the README's "Speed")
 DEFAULT_PROFILE = "accurate"
 
 

@@ -192,6 +192,12 @@ def _lemmas(config: dict) -> str:
 def model_card(config: dict, metrics: dict, command: str) -> str:
     """Render MODEL_CARD.md from the training config, measured metrics and the command."""
     dev, tune = metrics["dev"], metrics["tune"]
+    standard = PipelineConfig()  # the standard profile: this model alone
+    clause = round(100 * standard.clause_weight)
+    added = (
+        f"≥ {standard.theme_threshold}, no evidence span; a comment left with no theme gets "
+        f"its likeliest one from {standard.theme_fallback}"
+    )
     rows = "\n".join(
         f"| {label} | {dev['sentiment_per_class'][label]['f1']:.3f} |"
         for label in ("positive", "negative", "neutral", "mixed")
@@ -209,11 +215,11 @@ the comment's mean word vector ({_wordvec(config)}),
 which carries them to wordings unlike the training comments. {_lemmas(config)}
 
 In the pipeline the binary heads add alerts and themes the rules missed (probability
-≥ 0.5, no evidence span; a comment left with no theme gets its likeliest one from 0.2)
-and drop cue-matched themes under 0.05; clause scores, evidence
+{added})
+and drop cue-matched themes under {standard.theme_veto}; clause scores, evidence
 and PII stay rule-based, and a theme takes the comment label unless the comment is mixed
-(then its clauses decide). In the standard profile the comment label is 70 % this
-model's sentiment probabilities and 30 % the clause scores' own label (`clause_weight`).
+(then its clauses decide). In the standard profile the comment label is {100 - clause} % this
+model's sentiment probabilities and {clause} % the clause scores' own label (`clause_weight`).
 
 - Training data: {_training_data(config, metrics)}
 {_polarity_data(config, metrics)}
